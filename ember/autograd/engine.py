@@ -1,0 +1,270 @@
+"""The reverse-mode engine: ``backward()`` and ``grad()``.
+
+One pass has three steps, all iterative (a chain of 100,000 ops needs no recursion):
+1. walk the graph from the roots and count, for every node, how many edges lead into it;
+2. run nodes whose count has dropped to zero, most recently created first (as torch does), adding
+   the gradients each one produces into the buffers of the nodes it points to;
+3. free each node's saved tensors right after it ran, unless ``retain_graph`` is set.
+``grad()`` runs the same pass but captures the gradients that reach the requested inputs instead of
+accumulating them into ``.grad``, and skips every node that does not lead to one of them.
+"""
+from __future__ import annotations
+
+import heapq
+
+from . import grad_mode
+from .graph import AccumulateGrad, edge_of
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_root_grads(outputs, grad_outputs, is_grads_batched=False):
+    from .._creation import ones_like
+    from .._tensor import Tensor
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs is not None else None
+        if g is None:
+            if out.requires_grad and out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = ones_like(out)
+        elif isinstance(g, Tensor):
+            if g.shape != out.shape and not is_grads_batched:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                    f"has a shape of {out.shape}."
+                )
+            if g.dtype.is_floating_point != out.dtype.is_floating_point:
+                raise TypeError(
+                    f"For complex Tensors, both grad_output and output are required to have the same "
+                    f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and "
+                    f"output[{i}] has a dtype of {out.dtype}."
+                )
+        else:
+            from .._creation import tensor as make_tensor
+            g = make_tensor(g, dtype=out.dtype)
+        grads.append(g)
+    return grads
+
+
+def _check_outputs(outputs):
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+
+
+def _collect(root_nodes):
+    """Iterative DFS: every reachable node, in post-order (inputs before the nodes that use them)."""
+    order, seen = [], set()
+    stack = [(n, iter(n.next_functions)) for n in root_nodes if n not in seen and not seen.add(n)]
+    while stack:
+        node, it = stack[-1]
+        for nxt, _ in it:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(nxt.next_functions)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
+    """Run one backward pass.
+
+    roots: list of ((node, output_nr), grad). targets: {(node, output_nr): None} whose incoming
+    gradients are captured (filled in and returned); when given, only nodes leading to a target run.
+    accumulate: whether AccumulateGrad nodes write into ``.grad`` (``grad()`` passes False).
+    """
+    root_nodes = [edge[0] for edge, _ in roots]
+    order = _collect(root_nodes)
+
+    if targets is not None:
+        target_nodes = {node for node, _ in targets}
+        needed = set()
+        for node in order:  # post-order: a node's inputs are decided before the node itself
+            if node in target_nodes or any(n in needed for n, _ in node.next_functions if n is not None):
+                needed.add(node)
+    else:
+        needed = None
+
+    deps = {}
+    for node in order:
+        if needed is not None and node not in needed:
+            continue
+        for nxt, _ in node.next_functions:
+            if nxt is not None and (needed is None or nxt in needed):
+                deps[nxt] = deps.get(nxt, 0) + 1
+
+    buffers = {}
+    for (node, nr), g in roots:
+        if needed is not None and node not in needed:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    heap = [(-n._seq, n) for n in buffers if deps.get(n, 0) == 0]
+    heapq.heapify(heap)
+    prev_mode = grad_mode.STATE.enabled
+    grad_mode.STATE.enabled = create_graph
+    try:
+        while heap:
+            _, node = heapq.heappop(heap)
+            grads = buffers.pop(node)
+            if node._prehooks:
+                grads = _run_prehooks(node, grads)
+            if targets is not None:
+                for i, g in enumerate(grads):
+                    if (node, i) in targets:
+                        targets[(node, i)] = g
+            if not accumulate and type(node) is AccumulateGrad:
+                continue
+            outs = node.apply(tuple(grads))
+            if node._hooks:
+                outs = _run_posthooks(node, outs, grads)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), g in zip(node.next_functions, outs):
+                if nxt is None or g is None or (needed is not None and nxt not in needed):
+                    continue
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * nxt.num_outputs
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heapq.heappush(heap, (-nxt._seq, nxt))
+    finally:
+        grad_mode.STATE.enabled = prev_mode
+    return targets
+
+
+def _run_prehooks(node, grads):
+    grads = list(grads)
+    for hook in list(node._prehooks):
+        res = hook(tuple(grads)) if not getattr(hook, "_tensor_hook", False) else hook(grads)
+        if res is not None:
+            grads = list(res)
+    return grads
+
+
+def _run_posthooks(node, outs, grads):
+    for hook in list(node._hooks):
+        res = hook(tuple(outs), tuple(grads))
+        if res is not None:
+            outs = tuple(res)
+    return outs
+
+
+def accumulate_into_leaf(var, g):
+    """Add g into var.grad: a fresh copy the first time (so .grad owns its memory), in place after."""
+    from .._tensor import Tensor
+    if g is None:
+        return
+    if grad_mode.STATE.enabled:  # create_graph: keep the graph of the gradient itself
+        var._grad = g if var._grad is None else var._grad + g
+    elif var._grad is None:
+        var._grad = Tensor._wrap(g._data.copy(), g.dtype)
+    elif var._grad.requires_grad:
+        var._grad = var._grad + g
+    else:
+        var._grad._data += g._data
+    hooks = var._post_acc_hooks
+    if hooks:
+        for hook in list(hooks):
+            hook(var)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None) -> None:
+    """Compute the gradient of ``tensors`` w.r.t. graph leaves and accumulate it into their ``.grad``."""
+    from .._tensor import Tensor
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grad_tensors = _as_tuple(grad_tensors)
+    if grad_tensors is not None and len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs"
+            if not grad_tensors else
+            f"Mismatch in number of gradients: got {len(grad_tensors)} but expected {len(tensors)}"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    _check_outputs(tensors)
+    grads = _make_root_grads(tensors, grad_tensors)
+    roots = [(edge_of(t), g) for t, g in zip(tensors, grads)]
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if not isinstance(t, Tensor) or not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+        targets = {edge_of(t): None for t in inputs}
+        _run(roots, retain_graph, create_graph, targets=targets, accumulate=False)
+        with grad_mode.set_grad_enabled(create_graph):
+            for t in inputs:
+                g = targets[edge_of(t)]
+                if g is not None:
+                    accumulate_into_leaf(t, g)
+        return
+    _run(roots, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
+    from .._tensor import Tensor
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad_outputs should be a sequence of length {len(outputs)} but got {len(grad_outputs)}"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    _check_outputs(outputs)
+    grads = _make_root_grads(outputs, grad_outputs, is_grads_batched)
+    roots = [(edge_of(t), g) for t, g in zip(outputs, grads)]
+    edges = [edge_of(t) for t in inputs]
+    targets = _run(roots, retain_graph, create_graph, targets={e: None for e in edges}, accumulate=False)
+    result = []
+    for t, e in zip(inputs, edges):
+        g = targets[e]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                from .._creation import zeros_like
+                g = zeros_like(t)
+        result.append(g)
+    return tuple(result)

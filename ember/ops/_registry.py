@@ -1,0 +1,293 @@
+"""How a primitive op is declared and applied.
+
+A primitive is a class with ``forward(xp, *inputs, **params)`` working on arrays and
+``backward(grad, *inputs, [result,] **params)`` written in ember ops (so it is itself differentiable).
+``@primitive`` turns it into an object whose ``apply(*inputs, **params)``:
+
+1. unwraps Tensor inputs to arrays (and, for ``elementwise`` ops, casts every input to torch's
+   promoted dtype; ``to_float`` ops send integer results to the default float dtype);
+2. calls ``forward``;
+3. wraps the result, and only when grad mode is on and some input requires grad, records an OpNode
+   holding what backward needs.
+
+On the way back, ``run_backward`` unpacks the saved inputs (checking their versions), calls the op's
+backward, and undoes broadcasting (``sum_to``) and dtype promotion for each input: no op does that
+by hand.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .._dtype import _DefaultDtype, from_numpy_dtype, result_type
+from ..autograd import grad_mode
+from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of
+
+__all__ = ["primitive", "Primitive", "apply_inplace", "run_backward"]
+
+_STATE = grad_mode.STATE
+_ndarray = np.ndarray
+_NO_EDGE = (None, 0)
+
+
+class Primitive:
+    """The applied form of a declared op. ``apply`` is the one entry point."""
+
+    __slots__ = ("cls", "name", "forward", "backward", "elementwise", "to_float", "view",
+                 "grad_fn_name", "uses_result", "save_mask", "save_result", "n_diff_outputs", "jvp")
+
+    def __init__(self, cls, elementwise, to_float, view, saves, outputs):
+        self.cls = cls
+        self.name = cls.__name__
+        self.forward = cls.forward
+        self.backward = getattr(cls, "backward", None)
+        self.jvp = getattr(cls, "jvp", None)
+        self.elementwise = elementwise
+        self.to_float = to_float
+        self.view = view
+        self.n_diff_outputs = outputs
+        name = getattr(cls, "grad_fn", None)
+        self.grad_fn_name = name if name is not None else cls.__name__ + "Backward0"
+        fwd_params = [p for p in inspect.signature(cls.forward).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]  # drop xp
+        self.uses_result = False
+        if self.backward is not None:
+            bwd = inspect.signature(self.backward).parameters
+            self.uses_result = "result" in bwd
+        names = [p.name for p in fwd_params]
+        if saves is None:
+            self.save_mask = None  # every tensor input is saved
+        else:
+            unknown = set(saves) - set(names) - {"result"}
+            if unknown:
+                raise TypeError(f"{self.name}: saves names unknown inputs {sorted(unknown)}")
+            self.save_mask = tuple(n in saves for n in names)
+        self.save_result = self.uses_result and (saves is None or "result" in saves)
+
+    def __repr__(self) -> str:
+        return f"<ember primitive {self.name}>"
+
+    def apply(self, *args, **params):
+        """Run the op on Tensors / Python scalars and record the graph when needed."""
+        from .._tensor import Tensor
+        arrays = []
+        requires = False
+        if self.elementwise:
+            dt = result_type(*args)
+            if self.to_float and dt._rank < 2:
+                dt = _DefaultDtype.value
+            npdt = dt.np
+            for a in args:
+                if isinstance(a, Tensor):
+                    arr = a._data
+                    if arr.dtype != npdt:
+                        arr = arr.astype(npdt)
+                    requires = requires or a._requires_grad
+                else:
+                    arr = np.asarray(a).astype(npdt)
+                arrays.append(arr)
+        else:
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    requires = requires or a._requires_grad
+                else:
+                    arrays.append(a)
+
+        try:
+            out = self.forward(np, *arrays, **params)
+        except ValueError:
+            if self.elementwise:  # NumPy's broadcasting error, in torch's words and type
+                from ._utils import broadcast_shapes
+                broadcast_shapes(*(np.shape(a) for a in arrays))
+            raise
+        record = requires and _STATE.enabled and self.backward is not None
+
+        if type(out) is tuple:
+            results = tuple(_wrap(o) for o in out)
+            if self.view:
+                _mark_view(results, args)
+            if record:
+                n = self.n_diff_outputs or len(results)
+                diff = results[:n]
+                node = self._record(args, params, diff)
+                for i, r in enumerate(diff):
+                    r._requires_grad = True
+                    r.grad_fn = node
+                    r._output_nr = i
+            return results
+
+        result = _wrap(out)
+        if self.view:
+            _mark_view((result,), args)
+        if record:
+            result._requires_grad = True
+            result.grad_fn = self._record(args, params, (result,))
+        return result
+
+    def _record(self, args, params, results):
+        from .._tensor import Tensor
+        node = OpNode.__new__(OpNode)
+        OpNode.__init__(node, tuple(edge_of(a) if isinstance(a, Tensor) else _NO_EDGE for a in args))
+        node._name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(
+            *args, **params)
+        node.op = self
+        mask = self.save_mask
+        node.saved = [
+            (SavedTensor(a) if mask is None or mask[i] else None) if isinstance(a, Tensor) else a
+            for i, a in enumerate(args)
+        ]
+        node.in_meta = [(a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
+        node.result = (
+            tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)
+            if self.save_result else None
+        )
+        node.params = params
+        node.released = False
+        node.num_outputs = len(results)
+        node.out_meta = tuple((r._data.shape, r.dtype) for r in results) if len(results) > 1 else None
+        return node
+
+
+def _wrap(arr):
+    from .._tensor import Tensor
+    if type(arr) is not _ndarray:
+        arr = np.asarray(arr)
+    return Tensor._wrap(arr, from_numpy_dtype(arr.dtype))
+
+
+def _mark_view(results, args):
+    """A view shares its base's version counter, so in-place changes through either are seen."""
+    base = args[0]
+    root = base._base if base._base is not None else base
+    for r in results:
+        r._version_counter = base._version_counter
+        r._base = root
+
+
+def primitive(cls=None, *, elementwise: bool = False, to_float: bool = False, view: bool = False,
+              saves=None, outputs: int | None = None):
+    """Declare a primitive op (see the module docstring).
+
+    elementwise: inputs broadcast and are promoted to one dtype by torch's rules.
+    to_float: integer/bool results go to the default float dtype (sin, exp, true division, ...).
+    view: the output shares memory with the first input (reshape, transpose, slicing, ...).
+    saves: names of the inputs (and "result") backward needs; default: all of them. Saving less
+        lets memory go as soon as the forward pass no longer needs it.
+    outputs: for ops returning a tuple, how many leading outputs are differentiable (default all).
+    """
+    def wrap(c):
+        return Primitive(c, elementwise, to_float, view, saves, outputs)
+    return wrap(cls) if cls is not None else wrap
+
+
+def _unpack_results(node):
+    from .._tensor import Tensor
+    out = []
+    for i, (arr, counter, version) in enumerate(node.result):
+        if counter[0] != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: output {i} of {node._name} is at version {counter[0]}; expected version "
+                f"{version} instead."
+            )
+        t = Tensor._wrap(arr, from_numpy_dtype(arr.dtype))
+        t._version_counter = counter
+        t._requires_grad = True
+        t.grad_fn = node
+        t._output_nr = i
+        out.append(t)
+    return out
+
+
+def run_backward(node, grads):
+    """Gradients of a primitive's inputs from the gradients of its outputs (engine entry point)."""
+    from .._creation import zeros
+    from .._tensor import Tensor
+    if node.released:
+        raise RuntimeError(FREED_MESSAGE)
+    op = node.op
+    inputs = [s.unpack(node) if type(s) is SavedTensor else s for s in node.saved]
+    if node.num_outputs == 1:
+        grad = grads[0]
+    else:  # built-in multi-output ops see zeros for outputs that got no gradient, as in torch
+        grad = tuple(g if g is not None else zeros(shape, dtype=dt)
+                     for g, (shape, dt) in zip(grads, node.out_meta))
+    if op.uses_result:
+        res = _unpack_results(node) if node.result is not None else [None] * node.num_outputs
+        out = op.backward(grad, *inputs, res[0] if node.num_outputs == 1 else tuple(res), **node.params)
+    else:
+        out = op.backward(grad, *inputs, **node.params)
+    if type(out) is not tuple:
+        out = (out,)
+    grads_in = []
+    for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
+        if nxt is None or g is None:
+            grads_in.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"{op.name}.backward returned {type(g).__name__}, expected a Tensor")
+        shape, dt = meta
+        if g._data.shape != shape:
+            from ._utils import sum_to
+            g = sum_to(g, shape)
+        if g.dtype is not dt:
+            g = g.to(dt)
+        grads_in.append(g)
+    return tuple(grads_in)
+
+
+def apply_inplace(fn, self, *args, **kwargs):
+    """Run ``fn(self, *args)`` out of place and write the result into ``self`` (``add_``, ``x += y``).
+
+    The graph is rebased like torch's: self's grad_fn becomes the op's node, whose input is a snapshot
+    of self as it was. A leaf that requires grad is refused while grad mode is on.
+    """
+    from .._tensor import Tensor
+    record = _STATE.enabled and (self._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+    if record and self.grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if record:
+        r = fn(self._shallow_copy(), *args, **kwargs)
+    else:
+        prev = _STATE.enabled
+        _STATE.enabled = False
+        try:
+            r = fn(self, *args, **kwargs)
+        finally:
+            _STATE.enabled = prev
+    check_inplace_result(self, r)
+    self._data[...] = r._data
+    self._version_counter[0] += 1
+    if record:
+        self._requires_grad = True
+        self.grad_fn = r.grad_fn
+        self._output_nr = r._output_nr
+    return self
+
+
+def check_inplace_result(self, r) -> None:
+    """torch's checks before writing an op's result into an existing tensor."""
+    if r._data.shape != self._data.shape:
+        try:
+            np.broadcast_shapes(r._data.shape, self._data.shape)
+            ok = np.broadcast_shapes(r._data.shape, self._data.shape) == self._data.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, self.shape))}] doesn't match the broadcast "
+                f"shape [{', '.join(map(str, r.shape))}]"
+            )
+    if r.dtype is not self.dtype and r.dtype._rank > self.dtype._rank:
+        raise RuntimeError(
+            f"result type {_legacy_name(r.dtype)} can't be cast to the desired output type "
+            f"{_legacy_name(self.dtype)}"
+        )
+
+
+def _legacy_name(d) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]

@@ -1,0 +1,969 @@
+"""Elementwise ops: arithmetic, unary math, comparisons, logical ops, where, clamp, casts.
+
+Each primitive's forward works on arrays through ``xp``; its backward is written in ember ops so that
+it can itself be differentiated. Broadcasting and dtype promotion are handled by the registry.
+"""
+from __future__ import annotations
+
+import math
+
+from .._dtype import result_type
+from ._registry import apply_inplace, primitive
+
+__all__ = [
+    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "sign", "exp", "expm1", "log",
+    "log1p", "log2", "log10", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu", "floor", "ceil", "round",
+    "trunc", "frac", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
+    "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "equal", "allclose", "isclose", "isnan", "isinf", "isfinite", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "to_dtype", "clone", "atan2", "lerp", "addcmul", "addcdiv", "hypot", "exp2",
+    "fill_", "zero_", "copy_", "signbit", "nan_to_num", "float_power",
+]
+
+
+# --------------------------------------------------------------------------- arithmetic
+@primitive(elementwise=True, saves=())
+class Add:
+    def forward(xp, x, y, alpha=1):
+        return x + y if alpha == 1 else x + alpha * y
+
+    def backward(grad, x, y, alpha=1):
+        return grad, (grad if alpha == 1 else grad * alpha)
+
+
+@primitive(elementwise=True, saves=())
+class Sub:
+    def forward(xp, x, y, alpha=1):
+        return x - y if alpha == 1 else x - alpha * y
+
+    def backward(grad, x, y, alpha=1):
+        return grad, (-grad if alpha == 1 else grad * -alpha)
+
+
+@primitive(elementwise=True, saves=())
+class Rsub:
+    grad_fn = "RsubBackward1"
+
+    def forward(xp, x, y, alpha=1):
+        return y - x if alpha == 1 else y - alpha * x
+
+    def backward(grad, x, y, alpha=1):
+        return (-grad if alpha == 1 else grad * -alpha), grad
+
+
+@primitive(elementwise=True)
+class Mul:
+    def forward(xp, x, y):
+        return x * y
+
+    def backward(grad, x, y):
+        return grad * y, grad * x
+
+
+@primitive(elementwise=True, to_float=True)
+class Div:
+    def forward(xp, x, y):
+        return x / y
+
+    def backward(grad, x, y):
+        gx = grad / y
+        return gx, -gx * x / y
+
+
+@primitive(elementwise=True, saves=())
+class FloorDivide:
+    def forward(xp, x, y):
+        if x.dtype.kind in "iu" and not xp.all(y):
+            raise RuntimeError("ZeroDivisionError")
+        return xp.floor_divide(x, y)
+
+
+@primitive(elementwise=True, saves=())
+class DivTrunc:
+    def forward(xp, x, y):
+        if x.dtype.kind in "iu":
+            if not xp.all(y):
+                raise RuntimeError("ZeroDivisionError")
+            q = xp.floor_divide(x, y)
+            return q + ((q < 0) & (q * y != x))
+        return xp.trunc(x / y)
+
+
+@primitive(elementwise=True)
+class Remainder:
+    def forward(xp, x, y):
+        if x.dtype.kind in "iu" and not xp.all(y):
+            raise RuntimeError("ZeroDivisionError")
+        return xp.remainder(x, y)
+
+    def backward(grad, x, y):
+        return grad, -grad * floor_divide(x, y)
+
+
+@primitive(elementwise=True)
+class Fmod:
+    def forward(xp, x, y):
+        return xp.fmod(x, y)
+
+    def backward(grad, x, y):
+        return grad, -grad * div(x, y, rounding_mode="trunc")
+
+
+def _pow_name(x, y):
+    from .._tensor import Tensor
+    if not isinstance(y, Tensor):
+        return "PowBackward0"
+    return "PowBackward1" if isinstance(x, Tensor) else "PowBackward2"
+
+
+@primitive(elementwise=True)
+class Pow:
+    grad_fn = staticmethod(_pow_name)
+
+    def forward(xp, x, y):
+        if x.dtype.kind in "iub" and y.dtype.kind in "iu" and (y < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if y.ndim == 0 and y == 2:
+            return x * x  # as torch does; also keeps float16/float32 exact
+        return xp.power(x, y)
+
+    def backward(grad, x, y, result):
+        from .._tensor import Tensor
+        gx = gy = None
+        if isinstance(x, Tensor) and x.requires_grad:
+            if isinstance(y, Tensor):
+                gx = where(y == 0, 0.0, grad * y * pow(x, y - 1))
+            else:
+                gx = grad * 0 if float(y) == 0 else grad * (float(y) * pow(x, float(y) - 1))
+        if isinstance(y, Tensor) and y.requires_grad:
+            xs = x if isinstance(x, Tensor) else float(x)
+            gy = where((xs == 0) & (y >= 0), 0.0, grad * (result * log(xs)
+                                                          if isinstance(x, Tensor) else result * math.log(xs)))
+        return gx, gy
+
+
+@primitive(elementwise=True, saves=())
+class Neg:
+    def forward(xp, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                "invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return -x
+
+    def backward(grad, x):
+        return -grad
+
+
+@primitive(elementwise=True)
+class Abs:
+    def forward(xp, x):
+        return xp.abs(x)
+
+    def backward(grad, x):
+        return grad * sign(x)
+
+
+@primitive(elementwise=True, saves=())
+class Sign:
+    def forward(xp, x):
+        return xp.sign(x) if x.dtype.kind != "b" else x.copy()
+
+    def backward(grad, x):
+        return grad * 0
+
+
+# --------------------------------------------------------------------------- unary math
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Exp:
+    def forward(xp, x):
+        return xp.exp(x)
+
+    def backward(grad, x, result):
+        return grad * result
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Exp2:
+    def forward(xp, x):
+        return xp.exp2(x)
+
+    def backward(grad, x, result):
+        return grad * result * math.log(2.0)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Expm1:
+    def forward(xp, x):
+        return xp.expm1(x)
+
+    def backward(grad, x, result):
+        return grad * (result + 1)
+
+
+@primitive(elementwise=True, to_float=True)
+class Log:
+    def forward(xp, x):
+        return xp.log(x)
+
+    def backward(grad, x):
+        return grad / x
+
+
+@primitive(elementwise=True, to_float=True)
+class Log1p:
+    grad_fn = "Log1PBackward0"
+
+    def forward(xp, x):
+        return xp.log1p(x)
+
+    def backward(grad, x):
+        return grad / (x + 1)
+
+
+@primitive(elementwise=True, to_float=True)
+class Log2:
+    def forward(xp, x):
+        return xp.log2(x)
+
+    def backward(grad, x):
+        return grad / (x * math.log(2.0))
+
+
+@primitive(elementwise=True, to_float=True)
+class Log10:
+    def forward(xp, x):
+        return xp.log10(x)
+
+    def backward(grad, x):
+        return grad / (x * math.log(10.0))
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Sqrt:
+    def forward(xp, x):
+        return xp.sqrt(x)
+
+    def backward(grad, x, result):
+        return grad / (2 * result)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Rsqrt:
+    def forward(xp, x):
+        return 1 / xp.sqrt(x)
+
+    def backward(grad, x, result):
+        return grad * (-0.5 * result * result * result)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Reciprocal:
+    def forward(xp, x):
+        return 1 / x
+
+    def backward(grad, x, result):
+        return grad * -(result * result)
+
+
+@primitive(elementwise=True, to_float=True)
+class Sin:
+    def forward(xp, x):
+        return xp.sin(x)
+
+    def backward(grad, x):
+        return grad * cos(x)
+
+
+@primitive(elementwise=True, to_float=True)
+class Cos:
+    def forward(xp, x):
+        return xp.cos(x)
+
+    def backward(grad, x):
+        return grad * -sin(x)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Tan:
+    def forward(xp, x):
+        return xp.tan(x)
+
+    def backward(grad, x, result):
+        return grad * (1 + result * result)
+
+
+@primitive(elementwise=True, to_float=True)
+class Asin:
+    def forward(xp, x):
+        return xp.arcsin(x)
+
+    def backward(grad, x):
+        return grad * rsqrt(1 - x * x)
+
+
+@primitive(elementwise=True, to_float=True)
+class Acos:
+    def forward(xp, x):
+        return xp.arccos(x)
+
+    def backward(grad, x):
+        return grad * -rsqrt(1 - x * x)
+
+
+@primitive(elementwise=True, to_float=True)
+class Atan:
+    def forward(xp, x):
+        return xp.arctan(x)
+
+    def backward(grad, x):
+        return grad / (1 + x * x)
+
+
+@primitive(elementwise=True, to_float=True)
+class Atan2:
+    def forward(xp, x, y):
+        return xp.arctan2(x, y)
+
+    def backward(grad, x, y):
+        denom = x * x + y * y
+        return grad * y / denom, grad * -x / denom
+
+
+@primitive(elementwise=True, to_float=True)
+class Sinh:
+    def forward(xp, x):
+        return xp.sinh(x)
+
+    def backward(grad, x):
+        return grad * cosh(x)
+
+
+@primitive(elementwise=True, to_float=True)
+class Cosh:
+    def forward(xp, x):
+        return xp.cosh(x)
+
+    def backward(grad, x):
+        return grad * sinh(x)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Tanh:
+    def forward(xp, x):
+        return xp.tanh(x)
+
+    def backward(grad, x, result):
+        return grad * (1 - result * result)
+
+
+@primitive(elementwise=True, to_float=True, saves=("result",))
+class Sigmoid:
+    def forward(xp, x):
+        # exp(-x) overflows to inf for very negative x, giving exactly 0 as torch does
+        return 1 / (1 + xp.exp(-x))
+
+    def backward(grad, x, result):
+        return grad * (result * (1 - result))
+
+
+@primitive(elementwise=True, saves=("result",))
+class Relu:
+    def forward(xp, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+        return xp.maximum(x, 0).astype(x.dtype, copy=False)
+
+    def backward(grad, x, result):
+        return grad * (result > 0)
+
+
+def _rounding(name, fn):
+    def forward(xp, x):
+        return getattr(xp, fn)(x) if x.dtype.kind == "f" else x.copy()
+
+    def backward(grad, x):
+        return grad * 0
+    return primitive(type(name, (), {"forward": staticmethod(forward), "backward": staticmethod(backward)}),
+                     elementwise=True, saves=())
+
+
+Floor = _rounding("Floor", "floor")
+Ceil = _rounding("Ceil", "ceil")
+Trunc = _rounding("Trunc", "trunc")
+
+
+@primitive(elementwise=True, saves=())
+class Round:
+    def forward(xp, x, decimals=0):
+        if x.dtype.kind != "f":
+            return x.copy()
+        return xp.round(x) if decimals == 0 else xp.round(x, decimals)
+
+    def backward(grad, x, decimals=0):
+        return grad * 0
+
+
+@primitive(elementwise=True, saves=())
+class Frac:
+    def forward(xp, x):
+        return x - xp.trunc(x)
+
+    def backward(grad, x):
+        return grad
+
+
+# --------------------------------------------------------------------------- clamp, max/min, where
+@primitive
+class Clamp:
+    grad_fn = "ClampBackward1"
+
+    def forward(xp, x, min=None, max=None):
+        out = x
+        if min is not None:
+            out = xp.maximum(out, xp.asarray(min).astype(x.dtype))
+        if max is not None:
+            out = xp.minimum(out, xp.asarray(max).astype(x.dtype))
+        return out if out is not x else x.copy()
+
+    def backward(grad, x, min=None, max=None):
+        mask = True
+        if min is not None:
+            mask = x >= min
+        if max is not None:
+            mask = (x <= max) if mask is True else mask & (x <= max)
+        return grad * mask
+
+
+@primitive(elementwise=True)
+class Maximum:
+    def forward(xp, x, y):
+        return xp.maximum(x, y)
+
+    def backward(grad, x, y):
+        half = grad / 2
+        return (where(x == y, half, where(x > y, grad, 0.0)),
+                where(x == y, half, where(x < y, grad, 0.0)))
+
+
+@primitive(elementwise=True)
+class Minimum:
+    def forward(xp, x, y):
+        return xp.minimum(x, y)
+
+    def backward(grad, x, y):
+        half = grad / 2
+        return (where(x == y, half, where(x < y, grad, 0.0)),
+                where(x == y, half, where(x > y, grad, 0.0)))
+
+
+@primitive
+class Where:
+    def forward(xp, cond, x, y):
+        return xp.where(cond, x, y)
+
+    def backward(grad, cond, x, y):
+        zero = grad * 0
+        return None, where(cond, grad, zero), where(cond, zero, grad)
+
+
+@primitive
+class ToCopy:
+    def forward(xp, x, dtype):
+        return x.astype(dtype.np)
+
+    def backward(grad, x, dtype):
+        return grad  # the registry casts it back to x's dtype
+
+
+@primitive(saves=())
+class Clone:
+    def forward(xp, x, memory_format=None):
+        return x.copy()
+
+    def backward(grad, x, memory_format=None):
+        return grad
+
+
+@primitive(saves=())
+class Fill:
+    def forward(xp, x, value):
+        return xp.full(x.shape, value, dtype=x.dtype)
+
+    def backward(grad, x, value):
+        return grad * 0
+
+
+@primitive(saves=())
+class Copy:
+    def forward(xp, x, src):
+        return xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    def backward(grad, x, src):
+        return grad * 0, grad
+
+
+# --------------------------------------------------------------------------- non-differentiable
+def _nondiff(name, fn):
+    def forward(xp, *args):
+        return fn(xp, *args)
+    return primitive(type(name, (), {"forward": staticmethod(forward)}), elementwise=True)
+
+
+_Eq = _nondiff("Eq", lambda xp, x, y: x == y)
+_Ne = _nondiff("Ne", lambda xp, x, y: x != y)
+_Lt = _nondiff("Lt", lambda xp, x, y: x < y)
+_Le = _nondiff("Le", lambda xp, x, y: x <= y)
+_Gt = _nondiff("Gt", lambda xp, x, y: x > y)
+_Ge = _nondiff("Ge", lambda xp, x, y: x >= y)
+_IsNan = _nondiff("IsNan", lambda xp, x: xp.isnan(x))
+_IsInf = _nondiff("IsInf", lambda xp, x: xp.isinf(x))
+_IsFinite = _nondiff("IsFinite", lambda xp, x: xp.isfinite(x))
+_SignBit = _nondiff("SignBit", lambda xp, x: xp.signbit(x))
+_LogicalAnd = _nondiff("LogicalAnd", lambda xp, x, y: xp.logical_and(x, y))
+_LogicalOr = _nondiff("LogicalOr", lambda xp, x, y: xp.logical_or(x, y))
+_LogicalXor = _nondiff("LogicalXor", lambda xp, x, y: xp.logical_xor(x, y))
+_LogicalNot = _nondiff("LogicalNot", lambda xp, x: xp.logical_not(x))
+
+
+def _bitwise(name, fn):
+    def forward(xp, *args):
+        if any(a.dtype.kind == "f" for a in args):
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return fn(xp, *args)
+    return primitive(type(name, (), {"forward": staticmethod(forward)}), elementwise=True)
+
+
+_BitAnd = _bitwise("bitwise_and", lambda xp, x, y: x & y)
+_BitOr = _bitwise("bitwise_or", lambda xp, x, y: x | y)
+_BitXor = _bitwise("bitwise_xor", lambda xp, x, y: x ^ y)
+_BitNot = _bitwise("bitwise_not", lambda xp, x: ~x)
+
+
+# --------------------------------------------------------------------------- public functions
+def _check_operand(other, op: str):
+    from .._tensor import Tensor
+    if not isinstance(other, (Tensor, int, float, bool)):
+        raise TypeError(f"{op}(): argument 'other' must be Tensor or Number, not {type(other).__name__}")
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other"""
+    return Add.apply(input, other, alpha=alpha) if alpha != 1 else Add.apply(input, other)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other"""
+    if getattr(input, "dtype", None) is not None and input.dtype.name == "bool" and \
+            getattr(other, "dtype", None) is not None and other.dtype.name == "bool":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    return Sub.apply(input, other, alpha=alpha) if alpha != 1 else Sub.apply(input, other)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input"""
+    return Rsub.apply(input, other, alpha=alpha) if alpha != 1 else Rsub.apply(input, other)
+
+
+def mul(input, other, *, out=None):
+    return Mul.apply(input, other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (integers give the default float dtype), or 'trunc' / 'floor' rounding."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode == "trunc":
+        return DivTrunc.apply(input, other)
+    if rounding_mode == "floor":
+        return FloorDivide.apply(input, other)
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+    )
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other, *, out=None):
+    return FloorDivide.apply(input, other)
+
+
+def remainder(input, other, *, out=None):
+    return Remainder.apply(input, other)
+
+
+def fmod(input, other, *, out=None):
+    return Fmod.apply(input, other)
+
+
+def pow(input, exponent, *, out=None):
+    return Pow.apply(input, exponent)
+
+
+def float_power(input, exponent, *, out=None):
+    from .._dtype import float64
+    from .._tensor import Tensor
+    x = input.to(float64) if isinstance(input, Tensor) else float(input)
+    y = exponent.to(float64) if isinstance(exponent, Tensor) else float(exponent)
+    return Pow.apply(x, y)
+
+
+def neg(input, *, out=None):
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def abs(input, *, out=None):
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+def sign(input, *, out=None):
+    return Sign.apply(input)
+
+
+def exp(input, *, out=None):
+    return Exp.apply(input)
+
+
+def exp2(input, *, out=None):
+    return Exp2.apply(input)
+
+
+def expm1(input, *, out=None):
+    return Expm1.apply(input)
+
+
+def log(input, *, out=None):
+    return Log.apply(input)
+
+
+def log1p(input, *, out=None):
+    return Log1p.apply(input)
+
+
+def log2(input, *, out=None):
+    return Log2.apply(input)
+
+
+def log10(input, *, out=None):
+    return Log10.apply(input)
+
+
+def sqrt(input, *, out=None):
+    return Sqrt.apply(input)
+
+
+def rsqrt(input, *, out=None):
+    return Rsqrt.apply(input)
+
+
+def reciprocal(input, *, out=None):
+    return Reciprocal.apply(input)
+
+
+def square(input, *, out=None):
+    return Pow.apply(input, 2)
+
+
+def sin(input, *, out=None):
+    return Sin.apply(input)
+
+
+def cos(input, *, out=None):
+    return Cos.apply(input)
+
+
+def tan(input, *, out=None):
+    return Tan.apply(input)
+
+
+def asin(input, *, out=None):
+    return Asin.apply(input)
+
+
+def acos(input, *, out=None):
+    return Acos.apply(input)
+
+
+def atan(input, *, out=None):
+    return Atan.apply(input)
+
+
+arcsin, arccos, arctan = asin, acos, atan
+
+
+def atan2(input, other, *, out=None):
+    return Atan2.apply(input, other)
+
+
+def sinh(input, *, out=None):
+    return Sinh.apply(input)
+
+
+def cosh(input, *, out=None):
+    return Cosh.apply(input)
+
+
+def tanh(input, *, out=None):
+    return Tanh.apply(input)
+
+
+def sigmoid(input, *, out=None):
+    return Sigmoid.apply(input)
+
+
+def relu(input):
+    return Relu.apply(input)
+
+
+def floor(input, *, out=None):
+    return Floor.apply(input)
+
+
+def ceil(input, *, out=None):
+    return Ceil.apply(input)
+
+
+def trunc(input, *, out=None):
+    return Trunc.apply(input)
+
+
+def frac(input, *, out=None):
+    return Frac.apply(input)
+
+
+def round(input, *, decimals=0, out=None):
+    return Round.apply(input, decimals=decimals) if decimals else Round.apply(input)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit values to [min, max]; min/max may be numbers or tensors (then gradients reach them)."""
+    from .._tensor import Tensor
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out_t = input
+        if min is not None:
+            out_t = maximum(out_t, min) if isinstance(min, Tensor) else clamp(out_t, min=min)
+        if max is not None:
+            out_t = minimum(out_t, max) if isinstance(max, Tensor) else clamp(out_t, max=max)
+        return out_t
+    dt = result_type(input, *[v for v in (min, max) if v is not None])
+    x = input if dt is input.dtype else input.to(dt)
+    return Clamp.apply(x, min=min, max=max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def maximum(input, other, *, out=None):
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other, *, out=None):
+    return Minimum.apply(input, other)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """Elements of input where condition holds, else of other; where(condition) gives nonzero indices."""
+    from .._tensor import Tensor
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
+    if condition.dtype.name not in ("bool", "uint8"):
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {condition.dtype.name.capitalize()}")
+    dt = result_type(input, other)
+    import numpy as np
+    args = []
+    for v in (input, other):
+        if isinstance(v, Tensor):
+            args.append(v if v.dtype is dt else v.to(dt))
+        else:
+            args.append(np.asarray(v).astype(dt.np))
+    return Where.apply(condition, *args)
+
+
+def eq(input, other, *, out=None):
+    return _Eq.apply(input, other)
+
+
+def ne(input, other, *, out=None):
+    return _Ne.apply(input, other)
+
+
+def lt(input, other, *, out=None):
+    return _Lt.apply(input, other)
+
+
+def le(input, other, *, out=None):
+    return _Le.apply(input, other)
+
+
+def gt(input, other, *, out=None):
+    return _Gt.apply(input, other)
+
+
+def ge(input, other, *, out=None):
+    return _Ge.apply(input, other)
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def equal(input, other) -> bool:
+    """True if both have the same shape and elements."""
+    return input.shape == other.shape and bool(_Eq.apply(input, other)._data.all())
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    import numpy as np
+    from .._tensor import Tensor
+    a = input._data
+    b = other._data if isinstance(other, Tensor) else other
+    r = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return Tensor._wrap(np.asarray(r), _bool_dtype())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def _bool_dtype():
+    from .._dtype import bool as b
+    return b
+
+
+def isnan(input):
+    return _IsNan.apply(input)
+
+
+def isinf(input):
+    return _IsInf.apply(input)
+
+
+def isfinite(input):
+    return _IsFinite.apply(input)
+
+
+def signbit(input, *, out=None):
+    return _SignBit.apply(input)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    import numpy as np
+    big = np.finfo(input._data.dtype).max if input.dtype.is_floating_point else None
+    x = where(isnan(input), nan, input)
+    if big is not None:
+        x = where(x == math.inf, big if posinf is None else posinf, x)
+        x = where(x == -math.inf, -big if neginf is None else neginf, x)
+    return x
+
+
+def logical_and(input, other, *, out=None):
+    return _LogicalAnd.apply(input, other)
+
+
+def logical_or(input, other, *, out=None):
+    return _LogicalOr.apply(input, other)
+
+
+def logical_xor(input, other, *, out=None):
+    return _LogicalXor.apply(input, other)
+
+
+def logical_not(input, *, out=None):
+    return _LogicalNot.apply(input)
+
+
+def bitwise_and(input, other, *, out=None):
+    return _BitAnd.apply(input, other)
+
+
+def bitwise_or(input, other, *, out=None):
+    return _BitOr.apply(input, other)
+
+
+def bitwise_xor(input, other, *, out=None):
+    return _BitXor.apply(input, other)
+
+
+def bitwise_not(input, *, out=None):
+    return _BitNot.apply(input)
+
+
+def lerp(input, end, weight, *, out=None):
+    return input + weight * (end - input)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    return input + value * tensor1 / tensor2
+
+
+def hypot(input, other, *, out=None):
+    return sqrt(input * input + other * other)
+
+
+def to_dtype(input, dtype):
+    """A differentiable cast (grad_fn ToCopyBackward0)."""
+    return ToCopy.apply(input, dtype=dtype)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+def fill_(input, value):
+    from .._tensor import Tensor
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        if value.requires_grad:
+            return copy_(input, value)
+        value = value.item()
+    return apply_inplace(Fill.apply, input, value=value)
+
+
+def zero_(input):
+    return fill_(input, 0)
+
+
+def copy_(input, src, non_blocking=False):
+    from .._tensor import Tensor
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    return apply_inplace(Copy.apply, input, src)
+
