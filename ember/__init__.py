@@ -18,6 +18,8 @@ from . import ops as _ops  # noqa: E402
 from .ops.pointwise import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.movement import *  # noqa: E402,F401,F403
+from .ops.indexing import *  # noqa: E402,F401,F403
+from .ops.linalg import *  # noqa: E402,F401,F403
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: E402
                        no_grad, set_grad_enabled)
 from . import autograd  # noqa: E402

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import movement, pointwise, reduction
+from . import indexing, linalg, movement, pointwise, reduction
 from ._registry import apply_inplace
 
-__all__ = ["pointwise", "reduction", "movement", "bind_methods"]
+__all__ = ["pointwise", "reduction", "movement", "indexing", "linalg", "bind_methods"]
 
-_FAMILIES = [pointwise, reduction, movement]
+_FAMILIES = [pointwise, reduction, movement, indexing, linalg]
 
 
 def _operand(other):
@@ -86,9 +86,11 @@ def bind_methods() -> None:
     P = pointwise
     T = Tensor
     for fam in _FAMILIES:
-        for name in getattr(fam, "METHODS", fam.__all__):
-            if not hasattr(T, name) or name in getattr(fam, "OVERRIDE", ()):
+        for name in fam.__all__:  # functions whose first parameter is `input` double as methods
+            if not hasattr(T, name):
                 setattr(T, name, getattr(fam, name))
+        if hasattr(fam, "bind"):  # method-only names, properties, operators of the family
+            fam.bind(T)
     T.__add__ = _binary(P.add)
     T.__radd__ = _binary(P.add, reflected=True)
     T.__sub__ = _binary(P.sub)
