@@ -69,7 +69,7 @@ def _rdiv(other, self):
 
 
 def _rpow(other, self):
-    return pointwise.Pow.apply(other, self)
+    return pointwise.pow(other, self)
 
 
 def _cmp(fn):

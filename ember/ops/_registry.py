@@ -35,7 +35,8 @@ class Primitive:
     """The applied form of a declared op. ``apply`` is the one entry point."""
 
     __slots__ = ("cls", "name", "forward", "backward", "elementwise", "to_float", "view",
-                 "grad_fn_name", "uses_result", "save_mask", "save_result", "n_diff_outputs", "jvp")
+                 "grad_fn_name", "uses_result", "save_mask", "save_result", "n_diff_outputs", "jvp",
+                 "save_when")
 
     def __init__(self, cls, elementwise, to_float, view, saves, outputs):
         self.cls = cls
@@ -64,6 +65,10 @@ class Primitive:
                 raise TypeError(f"{self.name}: saves names unknown inputs {sorted(unknown)}")
             self.save_mask = tuple(n in saves for n in names)
         self.save_result = self.uses_result and (saves is None or "result" in saves)
+        # needed_for = {"x": ("y",)}: keep x only when y requires grad (x only feeds y's gradient)
+        needed_for = getattr(cls, "needed_for", None) or {}
+        self.save_when = tuple(
+            tuple(names.index(o) for o in needed_for[n]) if n in needed_for else None for n in names)
 
     def __repr__(self) -> str:
         return f"<ember primitive {self.name}>"
@@ -133,11 +138,17 @@ class Primitive:
         node._name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(
             *args, **params)
         node.op = self
-        mask = self.save_mask
-        node.saved = [
-            (SavedTensor(a) if mask is None or mask[i] else None) if isinstance(a, Tensor) else a
-            for i, a in enumerate(args)
-        ]
+        mask, when = self.save_mask, self.save_when
+        saved = []
+        for i, a in enumerate(args):
+            if not isinstance(a, Tensor):
+                saved.append(a)
+            elif (mask is None or mask[i]) and (when[i] is None or any(
+                    isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i])):
+                saved.append(SavedTensor(a))
+            else:
+                saved.append(None)
+        node.saved = saved
         node.in_meta = [(a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
         node.result = (
             tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)

@@ -56,26 +56,32 @@ class Rsub:
 
 @primitive(elementwise=True)
 class Mul:
+    needed_for = {"x": ("y",), "y": ("x",)}  # x only feeds y's gradient, and the other way round
+
     def forward(xp, x, y):
         return x * y
 
     def backward(grad, x, y):
-        return grad * y, grad * x
+        return (None if y is None else grad * y), (None if x is None else grad * x)
 
 
 @primitive(elementwise=True, to_float=True)
 class Div:
+    needed_for = {"x": ("y",)}
+
     def forward(xp, x, y):
         return x / y
 
     def backward(grad, x, y):
         gx = grad / y
-        return gx, -gx * x / y
+        return gx, (None if x is None else -gx * x / y)
 
 
 @primitive(elementwise=True, saves=())
 class FloorDivide:
     def forward(xp, x, y):
+        if x.dtype.kind == "b":
+            raise _not_implemented_for("div_floor", x)
         if x.dtype.kind in "iu" and not xp.all(y):
             raise RuntimeError("ZeroDivisionError")
         return xp.floor_divide(x, y)
@@ -95,6 +101,8 @@ class DivTrunc:
 @primitive(elementwise=True)
 class Remainder:
     def forward(xp, x, y):
+        if x.dtype.kind == "b":
+            raise _not_implemented_for("remainder", x)
         if x.dtype.kind in "iu" and not xp.all(y):
             raise RuntimeError("ZeroDivisionError")
         return xp.remainder(x, y)
@@ -162,6 +170,8 @@ class Neg:
 @primitive(elementwise=True)
 class Abs:
     def forward(xp, x):
+        if x.dtype.kind == "b":
+            raise _not_implemented_for("abs", x)
         return xp.abs(x)
 
     def backward(grad, x):
@@ -384,6 +394,8 @@ class Relu:
 
 def _rounding(name, fn):
     def forward(xp, x):
+        if x.dtype.kind == "b":
+            raise _not_implemented_for(f"{fn}_vml", x)
         return getattr(xp, fn)(x) if x.dtype.kind == "f" else x.copy()
 
     def backward(grad, x):
@@ -400,6 +412,8 @@ Trunc = _rounding("Trunc", "trunc")
 @primitive(elementwise=True, saves=())
 class Round:
     def forward(xp, x, decimals=0):
+        if x.dtype.kind == "b":
+            raise _not_implemented_for("round_vml", x)
         if x.dtype.kind != "f":
             return x.copy()
         return xp.round(x) if decimals == 0 else xp.round(x, decimals)
@@ -530,10 +544,17 @@ _LogicalXor = _nondiff("LogicalXor", lambda xp, x, y: xp.logical_xor(x, y))
 _LogicalNot = _nondiff("LogicalNot", lambda xp, x: xp.logical_not(x))
 
 
+def _not_implemented_for(kernel: str, arr):
+    from .._dtype import from_numpy_dtype
+    from ._registry import _legacy_name
+    return NotImplementedError(
+        f'"{kernel}_cpu" not implemented for \'{_legacy_name(from_numpy_dtype(arr.dtype))}\'')
+
+
 def _bitwise(name, fn):
     def forward(xp, *args):
-        if any(a.dtype.kind == "f" for a in args):
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        if args[0].dtype.kind == "f":  # inputs are already promoted to the common dtype
+            raise _not_implemented_for(name, args[0])
         return fn(xp, *args)
     return primitive(type(name, (), {"forward": staticmethod(forward)}), elementwise=True)
 
@@ -556,14 +577,20 @@ def add(input, other, *, alpha=1, out=None):
     return Add.apply(input, other, alpha=alpha) if alpha != 1 else Add.apply(input, other)
 
 
+def _check_bool_sub(a, b) -> None:
+    def is_bool(v):
+        return isinstance(v, bool) or getattr(getattr(v, "dtype", None), "name", None) == "bool"
+    if is_bool(a) and is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use "
+                           "the `^` or `logical_xor()` operator instead.")
+    if is_bool(a) or is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other"""
-    if getattr(input, "dtype", None) is not None and input.dtype.name == "bool" and \
-            getattr(other, "dtype", None) is not None and other.dtype.name == "bool":
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-            "`logical_xor()` operator instead."
-        )
+    _check_bool_sub(input, other)
     return Sub.apply(input, other, alpha=alpha) if alpha != 1 else Sub.apply(input, other)
 
 
@@ -572,6 +599,7 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input"""
+    _check_bool_sub(input, other)
     return Rsub.apply(input, other, alpha=alpha) if alpha != 1 else Rsub.apply(input, other)
 
 
@@ -610,7 +638,17 @@ def fmod(input, other, *, out=None):
     return Fmod.apply(input, other)
 
 
+def _is_bool(v) -> bool:
+    return isinstance(v, bool) or getattr(getattr(v, "dtype", None), "name", None) == "bool"
+
+
 def pow(input, exponent, *, out=None):
+    """input ** exponent; either may be a Python number."""
+    if _is_bool(input) and _is_bool(exponent):
+        from .._tensor import Tensor
+        if isinstance(input, Tensor) and isinstance(exponent, bool):  # x ** True is x, x ** False is 1
+            return clone(input) if exponent else input | True
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
     return Pow.apply(input, exponent)
 
 
