@@ -28,6 +28,28 @@ from .random import (Generator, default_generator, initial_seed, manual_seed, no
 
 _ops.bind_methods()
 
+# Classes print under the package's name, as torch's do (<class 'ember.Tensor'>)
+for _cls in (Tensor, Size, dtype, device, Generator):
+    _cls.__module__ = "ember"
+
+
+def _legacy_constructor(_dt, name):
+    def make(*args, **kwargs):
+        return Tensor(*args, dtype=_dt, **kwargs)
+    make.__name__ = make.__qualname__ = name
+    return make
+
+
+FloatTensor = _legacy_constructor(float32, "FloatTensor")
+DoubleTensor = _legacy_constructor(float64, "DoubleTensor")
+HalfTensor = _legacy_constructor(float16, "HalfTensor")
+LongTensor = _legacy_constructor(int64, "LongTensor")
+IntTensor = _legacy_constructor(int32, "IntTensor")
+ShortTensor = _legacy_constructor(int16, "ShortTensor")
+CharTensor = _legacy_constructor(int8, "CharTensor")
+ByteTensor = _legacy_constructor(uint8, "ByteTensor")
+BoolTensor = _legacy_constructor(bool, "BoolTensor")
+
 __version__ = "0.1.0"
 
 

@@ -199,13 +199,15 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps == 1:
         arr = np.array([start], dtype=ct)
     else:
+        # torch: step in the output dtype, then start + step*i (end - step*(n-1-i) for the second
+        # half) as one fused multiply-add, i.e. exact product and sum rounded once
         s, e = ct.type(start), ct.type(end)
-        step = (e - s) / ct.type(max(steps - 1, 1))
-        idx = np.arange(steps)
+        step = np.float64((e - s) / ct.type(steps - 1))
+        idx = np.arange(steps, dtype=np.float64)
         half = steps // 2
-        arr = np.empty(steps, dtype=ct)
-        arr[:half] = s + step * idx[:half].astype(ct)
-        arr[half:] = e - step * (steps - idx[half:] - 1).astype(ct)
+        arr = np.empty(steps, dtype=np.float64)
+        arr[:half] = np.float64(s) + step * idx[:half]
+        arr[half:] = np.float64(e) - step * (steps - 1 - idx[half:])
     return _finish(arr.astype(dt.np), dt, device, requires_grad)
 
 
