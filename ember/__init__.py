@@ -13,6 +13,7 @@ from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_
                      half, int, int8, int16, int32, int64, long, promote_types, result_type,
                      set_default_dtype, short, uint8, can_cast)
 from ._tensor import Size, Tensor  # noqa: E402
+from ._printing import set_printoptions  # noqa: E402
 from ._creation import *  # noqa: E402,F401,F403
 from . import ops as _ops  # noqa: E402
 from .ops.pointwise import *  # noqa: E402,F401,F403
