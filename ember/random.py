@@ -60,17 +60,19 @@ def _float_dt(dtype):
     return dt
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-         pin_memory=False):
+def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
     dt = _float_dt(dtype)
-    arr = _gen(generator).random(_shape_args(size), dtype=np.float64).astype(dt.np)
+    shape = _shape_args(args if size is None else (size,))
+    arr = _gen(generator).random(shape, dtype=np.float64).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False):
+def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False):
     dt = _float_dt(dtype)
-    arr = _gen(generator).standard_normal(_shape_args(size)).astype(dt.np)
+    shape = _shape_args(args if size is None else (size,))
+    arr = _gen(generator).standard_normal(shape).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 

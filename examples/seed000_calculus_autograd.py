@@ -71,6 +71,7 @@ def f(a):
     return c
 
 
+torch.manual_seed(1)  # a fixed draw (a > 0), so the printed check is reproducible
 a = torch.randn(size=(), requires_grad=True)
 d = f(a)
 d.backward()

@@ -25,8 +25,8 @@ def _same(e, t):
     "empty(0, 3).shape and {lib}.zeros(0, 3)", "zeros(())", "tensor(3.5)", "tensor([])",
     "tensor([[1, 2], [3, 4]], dtype={lib}.float16)", "tensor(True)", "tensor([1.5, 2], dtype={lib}.int64)",
     "zeros_like({lib}.ones(2, 3, dtype={lib}.int8))", "ones_like({lib}.ones(2))",
-    "full_like({lib}.ones(2, dtype={lib}.int64), 3.7)", "Tensor([1, 2, 3])", "Tensor(2, 3)",
-    "FloatTensor([1, 2])", "LongTensor([1, 2])",
+    "full_like({lib}.ones(2, dtype={lib}.int64), 3.7)", "Tensor([1, 2, 3])",
+    "FloatTensor([1, 2])", "LongTensor([1, 2])", "Tensor(2, 3).zero_()",
 ])
 def test_creation_matches_torch(call):
     _same(eval("ember." + call.format(lib="ember")), eval("torch." + call.format(lib="torch")))

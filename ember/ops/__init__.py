@@ -81,14 +81,24 @@ def _cmp(fn):
     return op
 
 
+def _first_param(fn):
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    return params[0] if params else None
+
+
 def bind_methods() -> None:
     """Attach every family's functions to Tensor (called once, from ember/__init__.py)."""
     P = pointwise
     T = Tensor
     for fam in _FAMILIES:
         for name in fam.__all__:  # functions whose first parameter is `input` double as methods
-            if not hasattr(T, name):
-                setattr(T, name, getattr(fam, name))
+            fn = getattr(fam, name)
+            if not hasattr(T, name) and _first_param(fn) == "input":
+                setattr(T, name, fn)
         if hasattr(fam, "bind"):  # method-only names, properties, operators of the family
             fam.bind(T)
     T.__add__ = _binary(P.add)

@@ -143,8 +143,9 @@ class Primitive:
         for i, a in enumerate(args):
             if not isinstance(a, Tensor):
                 saved.append(a)
-            elif (mask is None or mask[i]) and (when[i] is None or any(
-                    isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i])):
+            elif (mask is None or i >= len(mask) or mask[i]) and (
+                    i >= len(when) or when[i] is None or any(  # varargs (einsum): saved
+                        isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i])):
                 saved.append(SavedTensor(a))
             else:
                 saved.append(None)

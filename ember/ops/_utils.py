@@ -63,7 +63,8 @@ def broadcast_shapes(*shapes):
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
-        for i, n in enumerate(s):
+        for i in reversed(range(len(s))):  # torch checks from the last dim, so reports that mismatch
+            n = s[i]
             j = ndim - len(s) + i
             if out[j] == 1:
                 out[j] = n
