@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["device", "get_array_module", "cuda_is_available"]
+__all__ = ["cuda_is_available", "device", "get_array_module"]
 
 
 def cuda_is_available() -> bool:
@@ -17,7 +17,7 @@ def cuda_is_available() -> bool:
 class device:
     """ember.device('cpu'); 'cuda' is accepted as a name but refused until the GPU backend lands."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type, index: int | None = None):
         if isinstance(type, device):

@@ -11,9 +11,26 @@ from ._backend import as_device
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._tensor import Tensor, _shape_args
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "arange",
-           "range", "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like",
-           "scalar_tensor"]
+__all__ = [
+    "arange",
+    "as_tensor",
+    "asarray",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "logspace",
+    "ones",
+    "ones_like",
+    "range",
+    "scalar_tensor",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
 
 
 
@@ -182,7 +199,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     """Deprecated torch.range: end is included."""
     if end is None:
         start, end = 0, start
-    n = int(math.floor((end - start) / step)) + 1
+    n = math.floor((end - start) / step) + 1
     dt = get_default_dtype() if dtype is None else to_dtype(dtype)
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)

@@ -10,9 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
-    "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
-    "promote_types", "result_type", "can_cast",
+    "bool",
+    "can_cast",
+    "double",
+    "dtype",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "promote_types",
+    "result_type",
+    "set_default_dtype",
+    "short",
+    "uint8",
 ]
 
 _builtin_bool, _builtin_int, _builtin_float = bool, int, float
@@ -21,7 +39,7 @@ _builtin_bool, _builtin_int, _builtin_float = bool, int, float
 class dtype:
     """A tensor element type; prints as ``ember.float32``."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_rank")
+    __slots__ = ("_rank", "is_complex", "is_floating_point", "is_signed", "itemsize", "name", "np")
 
     def __init__(self, name: str, np_dtype, rank: int):
         self.name = name
@@ -97,8 +115,7 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
     if a._rank != b._rank:
-        hi, lo = (a, b) if a._rank > b._rank else (b, a)
-        return hi  # bool < any integer < any float: the higher category wins whole
+        return a if a._rank > b._rank else b  # bool < any integer < any float: the higher wins whole
     if a._rank == 2:
         return a if a.itemsize >= b.itemsize else b
     # integers: NumPy's table agrees with torch's (uint8 with int8 -> int16, ...)

@@ -17,7 +17,7 @@ from ._backend import CPU, as_device
 from ._dtype import from_numpy_dtype, to_dtype
 from .autograd import grad_mode
 
-__all__ = ["Tensor", "Size"]
+__all__ = ["Size", "Tensor"]
 
 
 class Size(tuple):
@@ -68,8 +68,19 @@ class Tensor:
     an uninitialised 2x3 tensor. Prefer ``ember.tensor(data)``.
     """
 
-    __slots__ = ("_data", "dtype", "_requires_grad", "_grad", "grad_fn", "_output_nr",
-                 "_version_counter", "_base", "_accumulator", "_extra", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_accumulator",
+        "_base",
+        "_data",
+        "_extra",
+        "_grad",
+        "_output_nr",
+        "_requires_grad",
+        "_version_counter",
+        "dtype",
+        "grad_fn",
+    )
     __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
 
     def __new__(cls, *args, **kwargs):
@@ -385,7 +396,6 @@ class Tensor:
                     t._grad = g if grad_mode.STATE.enabled else g.detach().clone()
                 else:
                     t._grad = t._grad + g
-            return None
 
         self.grad_fn.register_prehook(keep)
         self._extras()["retains_grad"] = True

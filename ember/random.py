@@ -11,8 +11,21 @@ from ._creation import _finish
 from ._dtype import get_default_dtype, to_dtype
 from ._tensor import _shape_args
 
-__all__ = ["manual_seed", "seed", "initial_seed", "rand", "randn", "randint", "randperm", "normal",
-           "rand_like", "randn_like", "randint_like", "Generator", "default_generator"]
+__all__ = [
+    "Generator",
+    "default_generator",
+    "initial_seed",
+    "manual_seed",
+    "normal",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "seed",
+]
 
 
 class Generator:

@@ -12,11 +12,12 @@ The entries themselves live in tests/_op_db/<family>.py, one file per ops/ famil
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["OpInfo", "Sample", "OP_DB", "rng", "arr"]
+__all__ = ["OP_DB", "OpInfo", "Sample", "arr", "rng"]
 
 
 @dataclasses.dataclass
@@ -72,6 +73,7 @@ def arr(*shape, low=-2.0, high=2.0, seed=0) -> np.ndarray:
 def _gather():
     import importlib
     import pkgutil
+
     import tests._op_db as pkg
     ops = []
     for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import weakref
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "SavedTensor", "FREED_MESSAGE"]
+__all__ = ["FREED_MESSAGE", "AccumulateGrad", "Node", "OpNode", "SavedTensor"]
 
 _seq = itertools.count()
 
@@ -58,7 +58,7 @@ class SavedTensor:
 class Node:
     """Base of every grad_fn. Subclasses implement ``apply(grads) -> grads of inputs``."""
 
-    __slots__ = ("next_functions", "_seq", "_hooks", "_prehooks", "__weakref__")
+    __slots__ = ("__weakref__", "_hooks", "_prehooks", "_seq", "next_functions")
     num_outputs = 1
 
     def __init__(self, next_functions=()):
@@ -98,7 +98,7 @@ class Node:
 
 
 class _RemovableHandle:
-    __slots__ = ("_list", "_fn")
+    __slots__ = ("_fn", "_list")
 
     def __init__(self, lst, fn):
         self._list, self._fn = lst, fn
@@ -111,8 +111,17 @@ class _RemovableHandle:
 class OpNode(Node):
     """The grad_fn of a primitive op's output (see ops/_registry.py for how it is filled in)."""
 
-    __slots__ = ("_name", "op", "saved", "result", "params", "in_meta", "released", "num_outputs",
-                 "out_meta")
+    __slots__ = (
+        "_name",
+        "in_meta",
+        "num_outputs",
+        "op",
+        "out_meta",
+        "params",
+        "released",
+        "result",
+        "saved",
+    )
 
     def name(self) -> str:
         return self._name
@@ -131,7 +140,7 @@ class OpNode(Node):
 class AccumulateGrad(Node):
     """The node of a leaf that requires grad: adds the incoming gradient into ``leaf.grad``."""
 
-    __slots__ = ("variable", "_post_hooks")
+    __slots__ = ("_post_hooks", "variable")
 
     def __init__(self, variable):
         super().__init__(())

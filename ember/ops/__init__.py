@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from . import indexing, linalg, movement, pointwise, reduction
 from ._registry import apply_inplace
 
-__all__ = ["pointwise", "reduction", "movement", "indexing", "linalg", "bind_methods"]
+__all__ = ["bind_methods", "indexing", "linalg", "movement", "pointwise", "reduction"]
 
 _FAMILIES = [pointwise, reduction, movement, indexing, linalg]
 

@@ -24,7 +24,7 @@ from .._dtype import _DefaultDtype, from_numpy_dtype, result_type
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of
 
-__all__ = ["primitive", "Primitive", "apply_inplace", "run_backward"]
+__all__ = ["Primitive", "apply_inplace", "primitive", "run_backward"]
 
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
@@ -34,9 +34,22 @@ _NO_EDGE = (None, 0)
 class Primitive:
     """The applied form of a declared op. ``apply`` is the one entry point."""
 
-    __slots__ = ("cls", "name", "forward", "backward", "elementwise", "to_float", "view",
-                 "grad_fn_name", "uses_result", "save_mask", "save_result", "n_diff_outputs", "jvp",
-                 "save_when")
+    __slots__ = (
+        "backward",
+        "cls",
+        "elementwise",
+        "forward",
+        "grad_fn_name",
+        "jvp",
+        "n_diff_outputs",
+        "name",
+        "save_mask",
+        "save_result",
+        "save_when",
+        "to_float",
+        "uses_result",
+        "view",
+    )
 
     def __init__(self, cls, elementwise, to_float, view, saves, outputs):
         self.cls = cls
@@ -65,8 +78,8 @@ class Primitive:
                 raise TypeError(f"{self.name}: saves names unknown inputs {sorted(unknown)}")
             self.save_mask = tuple(n in saves for n in names)
         self.save_result = self.uses_result and (saves is None or "result" in saves)
-        # needed_for = {"x": ("y",)}: keep x only when y requires grad (x only feeds y's gradient)
-        needed_for = getattr(cls, "needed_for", None) or {}
+        # needed_for = (("x", ("y",)),): keep x only when y requires grad (x only feeds y's gradient)
+        needed_for = dict(getattr(cls, "needed_for", None) or ())
         self.save_when = tuple(
             tuple(names.index(o) for o in needed_for[n]) if n in needed_for else None for n in names)
 

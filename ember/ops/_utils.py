@@ -1,7 +1,7 @@
 """Helpers shared by the op families: undoing broadcasting, normalising dims, argument checks."""
 from __future__ import annotations
 
-__all__ = ["sum_to", "normalize_dim", "normalize_dims", "broadcast_shapes"]
+__all__ = ["broadcast_shapes", "normalize_dim", "normalize_dims", "sum_to"]
 
 
 def sum_to(grad, shape):
@@ -19,9 +19,7 @@ def sum_to(grad, shape):
     dims += [lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1]
     if dims:
         grad = grad.sum(dim=tuple(dims), keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
-    elif tuple(grad.shape) != shape:
+    if lead or tuple(grad.shape) != shape:
         grad = grad.reshape(shape)
     return grad
 

@@ -11,16 +11,99 @@ from .._dtype import result_type
 from ._registry import apply_inplace, primitive
 
 __all__ = [
-    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "sign", "exp", "expm1", "log",
-    "log1p", "log2", "log10", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
-    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu", "floor", "ceil", "round",
-    "trunc", "frac", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
-    "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "equal", "allclose", "isclose", "isnan", "isinf", "isfinite", "logical_and",
-    "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "to_dtype", "clone", "atan2", "lerp", "addcmul", "addcdiv", "hypot", "exp2",
-    "fill_", "zero_", "copy_", "signbit", "nan_to_num", "float_power",
+    "abs",
+    "absolute",
+    "acos",
+    "add",
+    "addcdiv",
+    "addcmul",
+    "allclose",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "asin",
+    "atan",
+    "atan2",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "ceil",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "clip",
+    "clone",
+    "copy_",
+    "cos",
+    "cosh",
+    "div",
+    "divide",
+    "eq",
+    "equal",
+    "exp",
+    "exp2",
+    "expm1",
+    "fill_",
+    "float_power",
+    "floor",
+    "floor_divide",
+    "fmod",
+    "frac",
+    "ge",
+    "greater",
+    "greater_equal",
+    "gt",
+    "hypot",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "lerp",
+    "less",
+    "less_equal",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lt",
+    "maximum",
+    "minimum",
+    "mul",
+    "multiply",
+    "nan_to_num",
+    "ne",
+    "neg",
+    "negative",
+    "not_equal",
+    "pow",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "round",
+    "rsqrt",
+    "rsub",
+    "sigmoid",
+    "sign",
+    "signbit",
+    "sin",
+    "sinh",
+    "sqrt",
+    "square",
+    "sub",
+    "subtract",
+    "tan",
+    "tanh",
+    "to_dtype",
+    "true_divide",
+    "trunc",
+    "where",
+    "zero_",
 ]
 
 
@@ -56,7 +139,7 @@ class Rsub:
 
 @primitive(elementwise=True)
 class Mul:
-    needed_for = {"x": ("y",), "y": ("x",)}  # x only feeds y's gradient, and the other way round
+    needed_for = (("x", ("y",)), ("y", ("x",)))  # x only feeds y's gradient, and the other way round
 
     def forward(xp, x, y):
         return x * y
@@ -67,7 +150,7 @@ class Mul:
 
 @primitive(elementwise=True, to_float=True)
 class Div:
-    needed_for = {"x": ("y",)}
+    needed_for = (("x", ("y",)),)
 
     def forward(xp, x, y):
         return x / y
@@ -884,6 +967,7 @@ def equal(input, other) -> bool:
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     import numpy as np
+
     from .._tensor import Tensor
     a = input._data
     b = other._data if isinstance(other, Tensor) else other

@@ -92,9 +92,9 @@ def test_autograd_grad_errors_and_allow_unused():
     y = (x * 2).sum()
     with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
         ember.autograd.grad(y, [x, z], retain_graph=True)
-    gx, gz = ember.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
+    _, gz = ember.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
     assert gz is None
-    gx, gz = ember.autograd.grad(y, [x, z], materialize_grads=True, retain_graph=True)
+    _, gz = ember.autograd.grad(y, [x, z], materialize_grads=True, retain_graph=True)
     np.testing.assert_allclose(gz.numpy(), [0, 0])
     with pytest.raises(RuntimeError, match="does not require grad"):
         ember.autograd.grad(y, ember.ones(2))

@@ -41,14 +41,14 @@ def run_script(path: str, use_torch: bool, tmp_path) -> str:
     script.write_text(code, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONIOENCODING="utf-8")
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
-                          cwd=str(script.parent), timeout=300)
+                          cwd=str(script.parent), timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
 
 def normalise(text: str, masks) -> str:
     for pattern in masks:
-        text = re.sub(pattern, "<random>", text, flags=re.S)
+        text = re.sub(pattern, "<random>", text, flags=re.DOTALL)
     return text
 
 

@@ -13,7 +13,7 @@ CASES = [(op, i, s) for op in OP_DB for i, s in enumerate(op.samples())]
 
 
 def _ids(case):
-    op, i, s = case
+    op, i, _ = case
     return f"{op.name}-{i}"
 
 
