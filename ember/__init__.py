@@ -11,6 +11,7 @@ _np.seterr(all="ignore")
 from . import (
     _dtype,
     autograd,
+    return_types,
 )
 from . import ops as _ops
 from ._backend import device

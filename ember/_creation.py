@@ -51,8 +51,11 @@ def _first_leaf(data):
     return data
 
 
-def _infer_array(data):
-    """Python data -> array with torch's inference: bool, int64, or the default float dtype."""
+def _infer_array(data, keep_float64: bool = False):
+    """Python data -> array with torch's inference: bool, int64, or the default float dtype.
+
+    keep_float64: leave Python floats in float64 (an explicit dtype= follows, so no early rounding).
+    """
     try:
         arr = np.array(data)
     except ValueError as exc:
@@ -61,7 +64,7 @@ def _infer_array(data):
         if isinstance(data, (list, tuple)):
             raise ValueError(_ragged_message(data))
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-    if arr.dtype.kind == "f" and arr.dtype != np.float16:
+    if arr.dtype.kind == "f" and arr.dtype != np.float16 and not keep_float64:
         leaf = _first_leaf(data)
         if not isinstance(leaf, (Tensor, np.ndarray, np.generic)):
             arr = arr.astype(get_default_dtype().np)
@@ -106,7 +109,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
         from_numpy_dtype(data.dtype)
         arr = np.array(data, copy=True)
     else:
-        arr = _infer_array(data)
+        arr = _infer_array(data, keep_float64=dtype is not None)
     if dtype is not None:
         arr = arr.astype(to_dtype(dtype).np, copy=False)
     return _finish(arr, dtype, device, requires_grad)

@@ -7,9 +7,9 @@ primitive of this file whose own backward gathers again, so double backward work
 """
 from __future__ import annotations
 
-import collections
 import operator
 
+from .. import return_types
 from .._backend import get_array_module
 from .._dtype import int64
 from ..autograd import grad_mode
@@ -20,21 +20,8 @@ __all__ = ["argsort", "gather", "index_add", "index_fill", "index_select", "mask
            "masked_select", "nonzero", "scatter", "scatter_add", "sort", "take", "topk"]
 
 
-def _return_type(name, fields):
-    """A named tuple printing as torch's ``torch.return_types.<name>(...)`` does, under ember's name."""
-    cls = collections.namedtuple(name, fields)
-
-    def __repr__(self):
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
-        return f"ember.return_types.{name}(\n{body})"
-
-    cls.__repr__ = __repr__
-    cls.__module__ = "ember.return_types"
-    return cls
-
-
-_sort_t = _return_type("sort", ["values", "indices"])
-_topk_t = _return_type("topk", ["values", "indices"])
+_sort_t = return_types.sort
+_topk_t = return_types.topk
 
 
 def _xp(t):

@@ -7,16 +7,15 @@ always in ember ops so that double backward works.
 from __future__ import annotations
 
 import builtins
-import collections
 import math
 
-from .. import _dtype
+from .. import _dtype, return_types
 from ._registry import _legacy_name, primitive
 from ._utils import normalize_dim, normalize_dims
 from .pointwise import abs, exp, isnan, maximum, minimum, pow, sign, where
 
 __all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
-           "logsumexp", "max", "mean", "min", "norm", "prod", "std", "sum", "var"]
+           "logsumexp", "max", "mean", "median", "min", "norm", "prod", "std", "sum", "var"]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -29,7 +28,7 @@ def _expand_back(grad, shape, dim, keepdim):
 
 
 def _dims_name(base):
-    def name(x, dim=None, keepdim=False, dtype=None):
+    def name(x, dim=None, keepdim=False, dtype=None, shape=None):
         return f"{base}Backward0" if dim is None else f"{base}Backward1"
     return name
 
@@ -75,53 +74,46 @@ def _int_result_dtype(x, dtype):
     return None
 
 
-def _return_type(name):
-    """A named (values, indices) tuple printing like torch.return_types.<name>."""
-    base = collections.namedtuple(name, ["values", "indices"])
-
-    def __repr__(self):
-        return f"ember.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
-    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__})
-    cls.__module__ = "ember.return_types"
-    return cls
-
-
-_MaxResult = _return_type("max")
-_MinResult = _return_type("min")
+_MaxResult = return_types.max
+_MinResult = return_types.min
+_MedianResult = return_types.median
 
 
 # --------------------------------------------------------------------------- sum / mean / prod
-@primitive
+# sum and mean need only x's shape, passed as a param: saving x would make a later in-place change to
+# x break backward, which torch allows here.
+@primitive(saves=())
 class Sum:
     grad_fn = staticmethod(_dims_name("Sum"))
 
-    def forward(xp, x, dim=None, keepdim=False, dtype=None):
+    def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
-    def backward(grad, x, dim=None, keepdim=False, dtype=None):
-        return _expand_back(grad, x.shape, dim, keepdim)
+    def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):
+        return _expand_back(grad, shape, dim, keepdim)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over all elements, or over ``dim`` (an int or a tuple of ints)."""
     dims, keepdim = _dim_args(input, dim, keepdim, axis, keepdims)
+    npdt, shape = _int_result_dtype(input, dtype), tuple(input.shape)
     if dims is None:
-        return Sum.apply(input, dtype=_int_result_dtype(input, dtype))
-    return Sum.apply(input, dim=dims, keepdim=keepdim, dtype=_int_result_dtype(input, dtype))
+        return Sum.apply(input, dtype=npdt, shape=shape)
+    return Sum.apply(input, dim=dims, keepdim=keepdim, dtype=npdt, shape=shape)
 
 
-@primitive  # x is saved only for its shape
+@primitive(saves=())
 class Mean:
     grad_fn = staticmethod(_dims_name("Mean"))
 
-    def forward(xp, x, dim=None, keepdim=False, dtype=None):
+    def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         if x.size == 0:  # nan, as torch gives, without NumPy's "mean of empty slice" warning
             return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype) / 0
         return xp.mean(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
-    def backward(grad, x, dim=None, keepdim=False, dtype=None):
-        n = _count(x.shape, _all_dims(x, dim))
-        return _expand_back(grad, x.shape, dim, keepdim) / n
+    def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):
+        n = _count(shape, range(len(shape)) if dim is None else dim)
+        return _expand_back(grad, shape, dim, keepdim) / n
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -132,8 +124,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     npdt = None if dtype is None else _dtype.to_dtype(dtype).np
     dims, keepdim = _dim_args(input, dim, keepdim, axis, keepdims)
     if dims is None:
-        return Mean.apply(input, dtype=npdt)
-    return Mean.apply(input, dim=dims, keepdim=keepdim, dtype=npdt)
+        return Mean.apply(input, dtype=npdt, shape=tuple(input.shape))
+    return Mean.apply(input, dim=dims, keepdim=keepdim, dtype=npdt, shape=tuple(input.shape))
 
 
 @primitive(saves=("x", "result"))
@@ -229,35 +221,79 @@ class _IndexMask:
         return pos == idx
 
 
-def _dim_value_name(base):
-    def name(x, idx, dim, keepdim):
-        return f"{base}Backward0"
+def _dim_value_name(base, number):
+    def name(x, idx, dim, keepdim, shape):
+        return f"{base}Backward{number}"
     return name
 
 
-def _gather_extreme(base):
+def _gather_extreme(base, number=0):
     """Values at argmax/argmin indices; the gradient goes to that one index (torch's rule with dim)."""
-    def forward(xp, x, idx, dim, keepdim):
+    def forward(xp, x, idx, dim, keepdim, shape):
         if x.ndim == 0:
             return x.copy()
         k = idx if keepdim else xp.expand_dims(idx, dim)
         out = xp.take_along_axis(x, k, axis=dim)
         return out if keepdim else xp.squeeze(out, axis=dim)
 
-    def backward(grad, x, idx, dim, keepdim):
-        if x.ndim == 0:
+    def backward(grad, x, idx, dim, keepdim, shape):
+        if len(shape) == 0:
             return grad, None
-        mask = _IndexMask.apply(idx, shape=tuple(x.shape), dim=dim, keepdim=keepdim)
+        mask = _IndexMask.apply(idx, shape=shape, dim=dim, keepdim=keepdim)
         g = grad if keepdim else grad.unsqueeze(dim)
         return where(mask, g, 0), None
-    return primitive(type(base, (), {"grad_fn": staticmethod(_dim_value_name(base)),
+    return primitive(type(base, (), {"grad_fn": staticmethod(_dim_value_name(base, number)),
                                      "forward": staticmethod(forward),
                                      "backward": staticmethod(backward)}),
-                     saves=("x", "idx"))
+                     saves=("idx",))  # like torch, not x: only its shape is needed
 
 
 _MaxDim = _gather_extreme("Max")
 _MinDim = _gather_extreme("Min")
+_MedianDim = _gather_extreme("Median", 1)
+
+
+def _lower_median_index(xp, x, axis):
+    """Index of the lower median along axis; a NaN anywhere wins, as in torch (first NaN's index)."""
+    order = xp.argsort(x, axis=axis, kind="stable")  # NaNs sort last
+    mid = xp.take(order, [(x.shape[axis] - 1) // 2], axis=axis)
+    has_nan = xp.isnan(x).any(axis=axis, keepdims=True) if x.dtype.kind == "f" else False
+    first_nan = xp.argmax(xp.isnan(x), axis=axis, keepdims=True)
+    return xp.where(has_nan, first_nan, mid).astype(xp.int64)
+
+
+@primitive
+class _MedianIndex:
+    def forward(xp, x, dim, keepdim):
+        if x.ndim == 0:
+            return xp.zeros((), dtype=xp.int64)
+        idx = _lower_median_index(xp, x, dim)
+        return idx if keepdim else xp.squeeze(idx, axis=dim)
+
+
+@primitive
+class _MedianAll:
+    grad_fn = "MedianBackward0"
+
+    def forward(xp, x):
+        flat = x.reshape(-1)
+        if flat.size == 0:  # torch gives nan here rather than an error
+            return xp.asarray(xp.nan, dtype=x.dtype)
+        return flat[_lower_median_index(xp, flat, 0)[0]].copy()
+
+    def backward(grad, x, result):
+        return _even_split(grad, x, result, None, False)
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """The lower median of all elements; with ``dim``, (values, indices) along it."""
+    if dim is None:
+        return _MedianAll.apply(input)
+    d = normalize_dim(dim, input.ndim)
+    _check_nonempty("median", input, (d,))
+    idx = _MedianIndex.apply(input, dim=d, keepdim=keepdim)
+    return _MedianResult(_MedianDim.apply(input, idx, dim=d, keepdim=keepdim, shape=tuple(input.shape)),
+                         idx)
 
 
 def _max_min(name, input, dim, keepdim, other, axis, keepdims):
@@ -276,7 +312,8 @@ def _max_min(name, input, dim, keepdim, other, axis, keepdims):
     d = normalize_dim(dim, input.ndim)
     _check_nonempty(name, input, (d,))
     idx = (_Argmax if name == "max" else _Argmin).apply(input, dim=d, keepdim=keepdim)
-    values = (_MaxDim if name == "max" else _MinDim).apply(input, idx, dim=d, keepdim=keepdim)
+    values = (_MaxDim if name == "max" else _MinDim).apply(input, idx, dim=d, keepdim=keepdim,
+                                                           shape=tuple(input.shape))
     return (_MaxResult if name == "max" else _MinResult)(values, idx)
 
 
@@ -455,11 +492,20 @@ class Logsumexp:
         return g * exp(x - _expand_back(result, x.shape, dim, keepdim))
 
 
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def _required_dim(name, dim, axis):
+    if axis is not None:
+        return axis
+    if dim is None:  # torch's wording for a missing dim
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    return dim
+
+
+def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """log(sum(exp(input))) over ``dim``, computed without overflow."""
+    dim = _required_dim("logsumexp", dim, axis)
     if not input.dtype.is_floating_point:
         input = input.to(_dtype.get_default_dtype())
-    dims, keepdim = _dim_args(input, dim, keepdim, None, None)
+    dims, keepdim = _dim_args(input, dim, keepdim, None, keepdims)
     return Logsumexp.apply(input, dim=_all_dims(input, dims), keepdim=keepdim)
 
 
@@ -514,13 +560,15 @@ class Cumprod:
         return where(before, part_before, where(first, part_first, 0))
 
 
-def cumsum(input, dim, *, dtype=None, out=None):
+def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running sum along ``dim``; integer and bool inputs give int64 (or ``dtype=``)."""
+    dim = _required_dim("cumsum", dim, axis)
     return Cumsum.apply(input, dim=normalize_dim(dim, input.ndim), dtype=_int_result_dtype(input, dtype))
 
 
-def cumprod(input, dim, *, dtype=None, out=None):
+def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running product along ``dim``; its gradient is exact even with zeros in the input."""
+    dim = _required_dim("cumprod", dim, axis)
     return Cumprod.apply(input, dim=normalize_dim(dim, input.ndim), dtype=_int_result_dtype(input, dtype))
 
 
@@ -554,7 +602,7 @@ class _CountNonzero:
         return xp.asarray(xp.count_nonzero(x, axis=dim), dtype=xp.int64)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
     """Number of non-zero elements, over ``dim`` (int or tuple) or the whole tensor (int64)."""
-    dims, _ = _dim_args(input, dim, False, None, None)
+    dims, _ = _dim_args(input, dim, False, axis, None)
     return _CountNonzero.apply(input, dim=dims)

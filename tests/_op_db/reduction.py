@@ -115,6 +115,8 @@ OPS = [
            reduce_samples(), differentiable=False),
     OpInfo("argmax_keepdim_nodim", lambda lib, x: lib.argmax(x, keepdim=True),
            lambda: [Sample((arr(3, 4),))], differentiable=False),
+    OpInfo("median", lambda lib, x, **kw: tuple(x.median(**_keepdim_tuple_to_single(kw))) if kw
+           else lib.median(x), reduce_samples()),
     OpInfo("std", lambda lib, x, **kw: lib.std(x, **kw), _std_var_samples),
     OpInfo("var", lambda lib, x, **kw: x.var(**kw), _std_var_samples),
     OpInfo("var_0d", lambda lib, x: lib.var(x, correction=0),
