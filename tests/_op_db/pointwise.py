@@ -54,6 +54,8 @@ OPS = [
         x, lib.tensor(y, dtype=x.dtype))),
     _b("atan2", lambda lib, x, y: lib.atan2(x, y) if not isinstance(y, float) else lib.atan2(
         x, lib.tensor(y, dtype=x.dtype)), low2=0.5),
+    _b("floor_divide", lambda lib, x, y: lib.floor_divide(x, y), low2=0.5, high2=2.0,
+       differentiable=False),
     _b("remainder", lambda lib, x, y: lib.remainder(x, y), low2=0.5, high2=2.0, gradcheck=False),
     _u("neg", lambda lib, x: -x),
     _u("abs", lambda lib, x: lib.abs(x)),

@@ -32,6 +32,11 @@ def reduce_samples(dim_kw=True, tuple_dims=True, zero_d=True, low=-2.0, high=2.0
     return make
 
 
+def dim_samples_nodim():
+    """The same inputs as dim_samples, for the reduce-everything form."""
+    return lambda: [Sample((s.args[0],)) for s in dim_samples()()]
+
+
 def dim_samples(zero_d=True, low=-2.0, high=2.0):
     """Ops whose dim is one required int (cumsum, logsumexp, max with dim, ...)."""
     def make():
@@ -142,4 +147,11 @@ OPS = [
            lambda: [Sample((arr(3, 4),))]),
     OpInfo("cumprod", lambda lib, x, **kw: lib.cumprod(x, **kw),
            _both(dim_samples(low=0.5, high=1.5), with_zeros_samples())),
+    # boolean reductions: results are bool (no gradient); inputs thresholded so both outcomes occur
+    OpInfo("all", lambda lib, x, **kw: lib.all(x > -1.5, **kw), dim_samples(), differentiable=False),
+    OpInfo("all_full", lambda lib, x: (x > -1.5).all(), dim_samples_nodim(), differentiable=False),
+    OpInfo("any", lambda lib, x, **kw: lib.any(x > 1.5, **kw), dim_samples(), differentiable=False),
+    OpInfo("any_full", lambda lib, x: (x > 1.5).any(), dim_samples_nodim(), differentiable=False),
+    OpInfo("count_nonzero", lambda lib, x, **kw: lib.count_nonzero(lib.relu(x), **kw),
+           dim_samples(zero_d=False), differentiable=False),
 ]
