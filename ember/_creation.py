@@ -86,8 +86,6 @@ def _ragged_message(data) -> str:
         first = lengths[0]
         for n in lengths[1:]:
             if n != first:
-                if first is None or n is None:
-                    return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
                 return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
         for x in seq:
             msg = walk(x, dim + 1)

@@ -156,7 +156,7 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
 def _run_prehooks(node, grads):
     grads = list(grads)
     for hook in list(node._prehooks):
-        res = hook(tuple(grads)) if not getattr(hook, "_tensor_hook", False) else hook(grads)
+        res = hook(tuple(grads))
         if res is not None:
             grads = list(res)
     return grads

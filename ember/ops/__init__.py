@@ -48,11 +48,8 @@ def _binary(fn, reflected=False):
 def _inplace_from(prim_fn):
     """x.op_(other): run the out-of-place op and write the result into x (see apply_inplace)."""
     def method(self, *args, **kwargs):
-        return _inplace_apply(prim_fn, self, *args, **kwargs)
+        return apply_inplace(prim_fn, self, *args, **kwargs)
     return method
-
-
-_inplace_apply = apply_inplace
 
 
 def _iop(fn):
@@ -60,7 +57,7 @@ def _iop(fn):
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _inplace_apply(fn, self, other)
+        return apply_inplace(fn, self, other)
     return op
 
 
