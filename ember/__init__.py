@@ -10,6 +10,7 @@ _np.seterr(all="ignore")
 
 from . import (
     _dtype,
+    random as _random,
     autograd,
     return_types,
 )
@@ -54,23 +55,16 @@ from .ops.linalg import *
 from .ops.movement import *
 from .ops.pointwise import *
 from .ops.reduction import *
-from .random import (
-    Generator,
-    default_generator,
-    initial_seed,
-    manual_seed,
-    normal,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
-    seed,
-)
+from .ops.nn_ops import *
+from .ops.conv import *
+from .random import *
 
 _ops.bind_methods()
+_random.bind(Tensor)
+
+# Subpackages that build on the core (they import the names above)
+from . import distributions, func, nn, optim, utils  # noqa: E402
+from .serialization import *  # noqa: E402
 
 # Classes print under the package's name, as torch's do (<class 'ember.Tensor'>)
 for _cls in (Tensor, Size, dtype, device, Generator):

@@ -128,3 +128,8 @@ def randn_like(input, *, dtype=None, requires_grad=False, **kw):
 
 def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, **kw):
     return randint(low, high, input.shape, dtype=dtype or input.dtype)
+
+
+def bind(T) -> None:
+    """Attach the generator-consuming Tensor methods (uniform_, normal_, ...)."""
+    return None

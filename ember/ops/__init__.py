@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import indexing, linalg, movement, pointwise, reduction
+from . import conv, indexing, linalg, movement, nn_ops, pointwise, reduction
 from ._registry import apply_inplace
 
-__all__ = ["bind_methods", "indexing", "linalg", "movement", "pointwise", "reduction"]
+__all__ = ["bind_methods", "conv", "indexing", "linalg", "movement", "nn_ops", "pointwise", "reduction"]
 
-_FAMILIES = [pointwise, reduction, movement, indexing, linalg]
+_FAMILIES = [pointwise, reduction, movement, indexing, linalg, nn_ops, conv]
 
 
 def _operand(other):

@@ -1,0 +1,1 @@
+"""ember.distributions: probability distributions with sample/rsample/log_prob/entropy."""

@@ -1,0 +1,4 @@
+"""ember.nn: modules, parameters, functional ops, initialisation."""
+from . import functional, init, utils
+from .modules import *
+from .parameter import Parameter

@@ -1,0 +1,4 @@
+"""Part of ember.nn.functional."""
+from __future__ import annotations
+
+__all__: list[str] = []

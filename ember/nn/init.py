@@ -1,0 +1,1 @@
+"""Parameter initialisation (ember.nn.init)."""

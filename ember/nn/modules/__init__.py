@@ -1,0 +1,2 @@
+"""ember.nn modules."""
+# ruff: noqa: F401,F403

@@ -1,0 +1,1 @@
+"""ember.utils.data: Dataset, TensorDataset, DataLoader, random_split, Subset."""
