@@ -20,6 +20,10 @@ from .autograd import grad_mode
 __all__ = ["Size", "Tensor"]
 
 
+def _INFERENCE_EXTRA() -> dict:
+    return {"inference": True}  # tensors made in inference_mode report is_inference()
+
+
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as ``ember.Size([2, 3])``."""
 
@@ -111,7 +115,7 @@ class Tensor:
         self._version_counter = [0]
         self._base = None
         self._accumulator = None
-        self._extra = None
+        self._extra = _INFERENCE_EXTRA() if grad_mode.STATE.inference else None
 
     @classmethod
     def _wrap(cls, arr, dt):
@@ -126,7 +130,7 @@ class Tensor:
         t._version_counter = [0]
         t._base = None
         t._accumulator = None
-        t._extra = None
+        t._extra = _INFERENCE_EXTRA() if grad_mode.STATE.inference else None
         return t
 
     def _shallow_copy(self):
@@ -139,6 +143,8 @@ class Tensor:
         t._base = self._base
         if self.grad_fn is None and self._requires_grad:
             t._accumulator = self._accumulator
+        if self._extra and "fw_grad" in self._extra:  # a forward-AD tangent goes with the values
+            t._extras()["fw_grad"] = self._extra["fw_grad"]
         return t
 
     # ------------------------------------------------------------------ shape and metadata
@@ -397,8 +403,9 @@ class Tensor:
                 else:
                     t._grad = t._grad + g
 
-        self.grad_fn.register_prehook(keep)
-        self._extras()["retains_grad"] = True
+        extra = self._extras()
+        extra["retains_grad"] = True
+        extra["retain_handle"] = self.grad_fn.register_prehook(keep)  # moved when rebased in place
 
     # ------------------------------------------------------------------ conversions
     def numpy(self, *, force: bool = False):

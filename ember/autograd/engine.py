@@ -6,13 +6,15 @@ One pass has three steps, all iterative (a chain of 100,000 ops needs no recursi
    the gradients each one produces into the buffers of the nodes it points to;
 3. free each node's saved tensors right after it ran, unless ``retain_graph`` is set.
 ``grad()`` runs the same pass but captures the gradients that reach the requested inputs instead of
-accumulating them into ``.grad``, and skips every node that does not lead to one of them.
+accumulating them into ``.grad``, and skips every node that does not lead to one of them
+(``is_grads_batched`` runs one such pass per row of the grad_outputs). In anomaly mode each node's
+gradients are checked for NaN and a failing node reports the forward stack that created it.
 """
 from __future__ import annotations
 
 import heapq
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad, edge_of
 
 __all__ = ["backward", "grad"]
@@ -132,7 +134,10 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                         targets[(node, i)] = g
             if not accumulate and type(node) is AccumulateGrad:
                 continue
-            outs = node.apply(tuple(grads))
+            if anomaly_mode.STATE.enabled:
+                outs = _apply_with_anomaly(node, grads)
+            else:
+                outs = node.apply(tuple(grads))
             if node._hooks:
                 outs = _run_posthooks(node, outs, grads)
             if not retain_graph:
@@ -151,6 +156,18 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
+
+
+def _apply_with_anomaly(node, grads):
+    """node.apply, but a failure shows the forward stack of the op, and NaN gradients are an error."""
+    try:
+        outs = node.apply(tuple(grads))
+        if anomaly_mode.STATE.check_nan:
+            anomaly_mode.check_nan(node, outs)
+    except Exception:
+        anomaly_mode.warn_forward_trace(node)
+        raise
+    return outs
 
 
 def _run_prehooks(node, grads):
@@ -187,6 +204,29 @@ def accumulate_into_leaf(var, g):
     if hooks:
         for hook in list(hooks):
             hook(var)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """is_grads_batched=True: one pass per row of the grad_outputs' first dimension, stacked."""
+    from .._creation import zeros_like
+    from ..ops._join import stack
+    if grad_outputs is None:
+        raise RuntimeError("is_grads_batched=True requires grad_outputs")
+    n = grad_outputs[0].shape[0]
+    rows = []
+    for b in range(n):
+        rows.append(grad(outputs, inputs, tuple(g[b] for g in grad_outputs),
+                         retain_graph=True if b < n - 1 else retain_graph, create_graph=create_graph,
+                         allow_unused=allow_unused))
+    result = []
+    for i, t in enumerate(inputs):
+        col = [r[i] for r in rows]
+        if all(c is None for c in col):
+            result.append(stack([zeros_like(t)] * n) if materialize_grads else None)
+        else:
+            result.append(stack([c if c is not None else zeros_like(t) for c in col]))
+    return tuple(result)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
@@ -250,17 +290,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     _check_outputs(outputs)
-    grads = _make_root_grads(outputs, grad_outputs, is_grads_batched)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
+    grads = _make_root_grads(outputs, grad_outputs)
     roots = [(edge_of(t), g) for t, g in zip(outputs, grads)]
     edges = [edge_of(t) for t in inputs]
     targets = _run(roots, retain_graph, create_graph, targets={e: None for e in edges}, accumulate=False)
     result = []
-    for t, e in zip(inputs, edges):
+    for i, (t, e) in enumerate(zip(inputs, edges)):
         g = targets[e]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:

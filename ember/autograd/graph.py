@@ -9,9 +9,12 @@ and are freed as soon as the last tensor that reaches them goes away.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 
-__all__ = ["FREED_MESSAGE", "AccumulateGrad", "Node", "OpNode", "SavedTensor"]
+import numpy as np
+
+__all__ = ["FREED_MESSAGE", "AccumulateGrad", "CopySlices", "Node", "OpNode", "SavedTensor"]
 
 _seq = itertools.count()
 
@@ -21,6 +24,22 @@ FREED_MESSAGE = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward."
 )
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def version_error(t, now: int, expected: int, owner_node) -> RuntimeError:
+    """torch's error for a saved tensor that an in-place op changed after it was saved."""
+    shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
+    owner = "a leaf" if owner_node is None else _BACKWARD_SUFFIX.sub("", owner_node.name())
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{_type_name(t)} {shape}], which is output {t._output_nr} of {owner}, is at "
+        f"version {now}; expected version {expected} instead. Hint: enable anomaly detection to find "
+        "the operation that failed to compute its gradient, with "
+        "ember.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
 
 
 def _type_name(t) -> str:
@@ -36,6 +55,12 @@ class SavedTensor:
     __slots__ = ("tensor", "version")
 
     def __init__(self, tensor):
+        if tensor._extra and tensor._extra.get("inference"):
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+                "inference mode in computation tracked by autograd. To work around this, you can make a "
+                "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+                "`torch.inference_mode()`.")
         self.tensor = tensor
         self.version = tensor._version_counter[0]
 
@@ -43,15 +68,7 @@ class SavedTensor:
         t = self.tensor
         now = t._version_counter[0]
         if now != self.version:
-            shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
-            owner = t.grad_fn.name() if t.grad_fn is not None else "a leaf"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{_type_name(t)} {shape}], which is output 0 of {owner}, is at version "
-                f"{now}; expected version {self.version} instead. Hint: the backtrace further above "
-                "can show the operation that failed to compute its gradient; enable anomaly detection "
-                "with ember.autograd.set_detect_anomaly(True) to find it."
-            )
+            raise version_error(t, now, self.version, t.grad_fn)
         return t
 
 
@@ -133,8 +150,20 @@ class OpNode(Node):
             self.released = True
 
     def apply(self, grads):
-        from ..ops._registry import run_backward  # the registry owns how primitives run backward
-        return run_backward(self, grads)
+        return _run_backward()(self, grads)
+
+
+def _run_backward():
+    """The registry's run_backward (the registry owns how primitives run backward; it imports this
+    module, so it is looked up on first use and cached)."""
+    global _RUN_BACKWARD
+    if _RUN_BACKWARD is None:
+        from ..ops._registry import run_backward
+        _RUN_BACKWARD = run_backward
+    return _RUN_BACKWARD
+
+
+_RUN_BACKWARD = None
 
 
 class AccumulateGrad(Node):
@@ -165,8 +194,110 @@ def grad_accumulator(tensor):
     return node
 
 
+# --------------------------------------------------------------------------- in-place through views
+def view_index(base_arr, view_arr):
+    """For each element of ``view_arr`` (a view of ``base_arr``'s memory), its flat index in the base.
+
+    Paint every element of the base with its (C-order) position in a scratch buffer laid out like the
+    base's memory, then read the buffer back with the view's layout. Works for any strided view
+    (slices, transposes, diagonals, ...), which is what torch's CopySlices relies on too.
+    """
+    size = base_arr.itemsize
+    if view_arr.itemsize != size:
+        raise RuntimeError("in-place operation on a view with a different element size is not supported")
+    if base_arr.size == 0 or view_arr.size == 0:
+        return np.zeros(view_arr.shape, dtype=np.int64)
+
+    def span(a):  # byte offsets of a's lowest element relative to its data pointer, and of its end
+        lo = sum((n - 1) * st for n, st in zip(a.shape, a.strides) if st < 0)
+        hi = sum((n - 1) * st for n, st in zip(a.shape, a.strides) if st > 0)
+        return lo, hi
+
+    b_ptr = base_arr.__array_interface__["data"][0]
+    v_ptr = view_arr.__array_interface__["data"][0]
+    b_lo, b_hi = span(base_arr)
+    start = b_ptr + b_lo
+    buf = np.full((b_hi - b_lo) // size + 1, -1, dtype=np.int64)
+    strided = np.lib.stride_tricks.as_strided
+
+    def layout(a, ptr):
+        st = tuple(x // size * 8 for x in a.strides)
+        return strided(buf[(ptr - start) // size:], shape=a.shape, strides=st)
+
+    layout(base_arr, b_ptr)[...] = np.arange(base_arr.size, dtype=np.int64).reshape(base_arr.shape)
+    v_lo, v_hi = span(view_arr)
+    if v_ptr + v_lo < start or v_ptr + v_hi > b_ptr + b_hi:
+        raise RuntimeError("in-place operation on a tensor that is not a view of its base's memory")
+    idx = layout(view_arr, v_ptr).copy()
+    if (idx < 0).any():
+        raise RuntimeError("in-place operation on a tensor that is not a view of its base's memory")
+    return idx
+
+
+def take_view(base, idx):
+    """``base``'s elements at flat indices ``idx`` as a differentiable copy (torch's AsStridedBackward0)."""
+    from ..ops.indexing import _Index  # ops sit above the graph; imported when first needed
+    flat = base.reshape(-1)
+    return _Index.apply(flat, key=(idx,), shape=(base.numel(),), name="AsStridedBackward0")
+
+
+class CopySlices(Node):
+    """The grad_fn of a base after an in-place op wrote into one of its views.
+
+    Its inputs are the base as it was before (every element outside the view keeps its gradient) and
+    the in-place op's result (which now fills the view's elements). Backward splits the incoming
+    gradient accordingly: zeroed at the view's elements for the old base, read at them for the op.
+    """
+
+    __slots__ = ("index", "shape")
+
+    def __init__(self, base_edge, op_edge, index, shape):
+        super().__init__((base_edge, op_edge))
+        self.index = index
+        self.shape = shape
+
+    def apply(self, grads):
+        from .._tensor import Tensor
+        g = grads[0]
+        if g is None:
+            return (None, None)
+        keep = np.ones(g.numel(), dtype=g._data.dtype)
+        keep[self.index.reshape(-1)] = 0
+        g_base = g * Tensor._wrap(keep.reshape(self.shape), g.dtype)
+        return (g_base, take_view(g, self.index))
+
+
+def refresh_view(tensor) -> None:
+    """Give a view whose base was changed in place since it was made a grad_fn reading the new base.
+
+    torch does this lazily when the view's grad_fn is next used; so does ember (``edge_of``), only for
+    bases that an in-place op has rebased (their version counter carries a second entry).
+    """
+    base = tensor._base
+    if base.grad_fn is None:
+        return
+    target = (base.grad_fn, base._output_nr)
+    edge = (tensor.grad_fn, tensor._output_nr)
+    while edge[0] is not None:
+        if edge == target:
+            return  # still reads the current base
+        node = edge[0]
+        if not (isinstance(node, OpNode) and (node.op.view or node._name == "AsStridedBackward0")):
+            break
+        edge = node.next_functions[0]
+    from . import grad_mode
+    idx = view_index(base._data, tensor._data)
+    with grad_mode.enable_grad():
+        fresh = take_view(base._shallow_copy(), idx)
+    tensor.grad_fn = fresh.grad_fn
+    tensor._output_nr = 0
+    tensor._requires_grad = True
+
+
 def edge_of(tensor):
     """The (node, output_nr) a gradient for this tensor flows into, or (None, 0) if it needs none."""
+    if tensor._base is not None and len(tensor._version_counter) > 1:
+        refresh_view(tensor)
     fn = tensor.grad_fn
     if fn is not None:
         return (fn, tensor._output_nr)

@@ -46,7 +46,7 @@ def _list_primitive(cls, n: int):
             [_P("xp", _P.POSITIONAL_ONLY)] + [_P(f"x{i}", _P.POSITIONAL_ONLY) for i in range(n)]
             + [_P("params", _P.VAR_KEYWORD)])
         body = {"forward": staticmethod(forward), "backward": staticmethod(backward),
-                "grad_fn": cls.grad_fn}
+                "grad_fn": cls.grad_fn, "jvp": "linear"}  # cat/stack of the tangents
         prim = _LIST_PRIMITIVES[key] = primitive(saves=())(type(cls.__name__, (), body))
     return prim
 
@@ -156,6 +156,7 @@ def _split_name(x, dim, sizes, equal):
 @primitive(view=True, saves=())
 class Split:
     grad_fn = staticmethod(_split_name)
+    jvp = "linear"
 
     def forward(xp, x, dim, sizes, equal):
         lead = (slice(None),) * dim
@@ -204,6 +205,7 @@ def chunk(input, chunks: int, dim: int = 0):
 
 @primitive(view=True, saves=())
 class Unbind:
+    jvp = "linear"
     def forward(xp, x, dim):
         lead = (slice(None),) * dim
         return tuple(x[lead + (i,)] for i in range(x.shape[dim]))

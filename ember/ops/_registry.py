@@ -22,6 +22,10 @@ import numpy as np
 
 from .._dtype import _DefaultDtype, from_numpy_dtype, result_type
 from ..autograd import grad_mode
+from ..autograd.anomaly_mode import STATE as _ANOMALY
+from ..autograd.anomaly_mode import record_trace
+from ..autograd.forward_ad import STATE as _FW
+from ..autograd.forward_ad import propagate as _fw_propagate
 from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of
 
 __all__ = ["Primitive", "apply_inplace", "primitive", "run_backward"]
@@ -29,6 +33,8 @@ __all__ = ["Primitive", "apply_inplace", "primitive", "run_backward"]
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
+_NODE_CLASSES: dict = {}
+_Tensor = None  # ember.Tensor, set on first use (the tensor module imports this one)
 
 
 class Primitive:
@@ -134,6 +140,8 @@ class Primitive:
                     r._requires_grad = True
                     r.grad_fn = node
                     r._output_nr = i
+            if _FW.active:  # forward AD: the outputs' tangents from the op's jvp rule
+                _fw_propagate(self, args, params, results)
             return results
 
         result = _wrap(out)
@@ -142,14 +150,19 @@ class Primitive:
         if record:
             result._requires_grad = True
             result.grad_fn = self._record(args, params, (result,))
+        if _FW.active:
+            _fw_propagate(self, args, params, result)
         return result
 
     def _record(self, args, params, results):
         from .._tensor import Tensor
-        node = OpNode.__new__(OpNode)
+        name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(*args, **params)
+        cls = _NODE_CLASSES.get(name)
+        if cls is None:  # one OpNode subclass per name, so type(y.grad_fn).__name__ is torch's too
+            cls = _NODE_CLASSES[name] = type(name, (OpNode,), {"__slots__": ()})
+        node = cls.__new__(cls)
         OpNode.__init__(node, tuple(edge_of(a) if isinstance(a, Tensor) else _NO_EDGE for a in args))
-        node._name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(
-            *args, **params)
+        node._name = name
         node.op = self
         mask, when = self.save_mask, self.save_when
         saved = []
@@ -170,6 +183,8 @@ class Primitive:
         )
         node.params = params
         node.released = False
+        if _ANOMALY.enabled:
+            record_trace(node)
         node.num_outputs = len(results)
         node.out_meta = tuple((r._data.shape, r.dtype) for r in results) if len(results) > 1 else None
         return node
@@ -211,25 +226,26 @@ def _unpack_results(node):
     from .._tensor import Tensor
     out = []
     for i, (arr, counter, version) in enumerate(node.result):
-        if counter[0] != version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: output {i} of {node._name} is at version {counter[0]}; expected version "
-                f"{version} instead."
-            )
         t = Tensor._wrap(arr, from_numpy_dtype(arr.dtype))
         t._version_counter = counter
         t._requires_grad = True
         t.grad_fn = node
         t._output_nr = i
+        if counter[0] != version:
+            from ..autograd.graph import version_error
+            raise version_error(t, counter[0], version, node)
         out.append(t)
+    if _FW.active:  # forward-over-reverse: the saved outputs keep their tangents
+        from ..autograd.forward_ad import restore_result_tangents
+        restore_result_tangents(node, out)
     return out
 
 
 def run_backward(node, grads):
     """Gradients of a primitive's inputs from the gradients of its outputs (engine entry point)."""
-    from .._creation import zeros
-    from .._tensor import Tensor
+    global _Tensor
+    if _Tensor is None:  # imported once: this runs once per node of every backward pass
+        from .._tensor import Tensor as _Tensor
     if node.released:
         raise RuntimeError(FREED_MESSAGE)
     op = node.op
@@ -237,6 +253,7 @@ def run_backward(node, grads):
     if node.num_outputs == 1:
         grad = grads[0]
     else:  # built-in multi-output ops see zeros for outputs that got no gradient, as in torch
+        from .._creation import zeros
         grad = tuple(g if g is not None else zeros(shape, dtype=dt)
                      for g, (shape, dt) in zip(grads, node.out_meta))
     if op.uses_result:
@@ -251,7 +268,7 @@ def run_backward(node, grads):
         if nxt is None or g is None:
             grads_in.append(None)
             continue
-        if not isinstance(g, Tensor):
+        if not isinstance(g, _Tensor):
             raise TypeError(f"{op.name}.backward returned {type(g).__name__}, expected a Tensor")
         shape, dt = meta
         if g._data.shape != shape:
@@ -267,15 +284,30 @@ def apply_inplace(fn, self, *args, **kwargs):
     """Run ``fn(self, *args)`` out of place and write the result into ``self`` (``add_``, ``x += y``).
 
     The graph is rebased like torch's: self's grad_fn becomes the op's node, whose input is a snapshot
-    of self as it was. A leaf that requires grad is refused while grad mode is on.
+    of self as it was (copied only if the op saved it, since the write below overwrites self's memory).
+    When self is a view of a tensor in the graph, the base is rebased instead, onto a CopySlices node
+    (see autograd/graph.py), and self becomes a view of the new base. A leaf that requires grad, or a
+    view of one, is refused while grad mode is on.
     """
     from .._tensor import Tensor
-    record = _STATE.enabled and (self._requires_grad or any(
+    if self._extra and self._extra.get("inference") and not _STATE.inference:
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed."
+                           "You can make a clone to get a normal tensor before doing inplace update."
+                           "See https://github.com/pytorch/rfcs/pull/17 for more details.")
+    base = self._base
+    record = _STATE.enabled and (self._requires_grad or (base is not None and base._requires_grad) or any(
         isinstance(a, Tensor) and a._requires_grad for a in args))
-    if record and self.grad_fn is None and self._requires_grad:
+    if record and self._requires_grad and self.grad_fn is None and base is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if record and base is not None:
+        if base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        return _inplace_on_view(fn, self, base, args, kwargs)
     if record:
-        r = fn(self._shallow_copy(), *args, **kwargs)
+        snap = self._shallow_copy()
+        snap._version_counter = [self._version_counter[0]]  # the snapshot is never written again
+        r = fn(snap, *args, **kwargs)
     else:
         prev = _STATE.enabled
         _STATE.enabled = False
@@ -284,12 +316,66 @@ def apply_inplace(fn, self, *args, **kwargs):
         finally:
             _STATE.enabled = prev
     check_inplace_result(self, r)
+    if record:
+        _keep_saved_snapshot(r.grad_fn, snap)
     self._data[...] = r._data
-    self._version_counter[0] += 1
+    if _FW.active:  # forward AD: self now carries the op's output tangent
+        from ..autograd.forward_ad import move_tangent
+        move_tangent(r, self)
+    counter = self._version_counter
+    counter[0] += 1
     if record:
         self._requires_grad = True
         self.grad_fn = r.grad_fn
         self._output_nr = r._output_nr
+        _result_is_self(r.grad_fn, self)
+        if self._extra and self._extra.get("retains_grad"):  # .grad follows the newest version
+            self._extra.pop("retain_handle").remove()
+            self._extra["retains_grad"] = False
+            self.retain_grad()
+        if len(counter) == 1:
+            counter.append(True)  # views made earlier now read a rebased base (graph.refresh_view)
+    return self
+
+
+def _keep_saved_snapshot(node, snap) -> None:
+    """If the op saved the snapshot of self for backward, give it its own copy of the old values."""
+    saved = getattr(node, "saved", None)
+    if saved and any(type(s) is SavedTensor and s.tensor is snap for s in saved):
+        snap._data = snap._data.copy()
+
+
+def _result_is_self(node, self) -> None:
+    """An op that saved its result (exp_, sigmoid_) now reads it from self, so changes are caught."""
+    if isinstance(node, OpNode) and node.result is not None and node.num_outputs == 1:
+        node.result = ((self._data, self._version_counter, self._version_counter[0]),)
+
+
+def _inplace_on_view(fn, self, base, args, kwargs):
+    """``view.op_(...)`` under autograd: the op reads the view's elements out of the current base, and
+    the base's new grad_fn (CopySlices) routes the gradient of those elements through the op."""
+    from ..autograd.graph import CopySlices, take_view, view_index
+    idx = view_index(base._data, self._data)
+    base_edge = edge_of(base)
+    snap = take_view(base._shallow_copy(), idx) if base_edge[0] is not None else self.detach().clone()
+    r = fn(snap, *args, **kwargs)
+    check_inplace_result(self, r)
+    self._data[...] = r._data
+    if _FW.active:  # forward AD: the view now carries the op's output tangent
+        from ..autograd.forward_ad import move_tangent
+        move_tangent(r, self)
+    counter = self._version_counter
+    counter[0] += 1
+    if len(counter) == 1:
+        counter.append(True)
+    op_edge = (r.grad_fn, r._output_nr) if r.grad_fn is not None else _NO_EDGE
+    base.grad_fn = CopySlices(base_edge, op_edge, idx, base._data.shape)
+    base._requires_grad = True
+    base._output_nr = 0
+    new_view = take_view(base._shallow_copy(), idx)
+    self.grad_fn = new_view.grad_fn
+    self._requires_grad = True
+    self._output_nr = 0
     return self
 
 

@@ -13,6 +13,7 @@ from .. import return_types
 from .._backend import get_array_module
 from .._dtype import int64
 from ..autograd import grad_mode
+from ..autograd.forward_ad import STATE as _FW
 from ._registry import apply_inplace, primitive
 from ._utils import broadcast_shapes, normalize_dim
 
@@ -37,6 +38,7 @@ def _name(*args, name="IndexBackward0", **params):
 class _Basic:
     """x[key] for a key of ints / slices / None only: a view of x."""
     grad_fn = staticmethod(_name)
+    jvp = "linear"
 
     def forward(xp, x, key, shape, name):
         return x[key + (Ellipsis,)]  # the trailing ... keeps x[0, 0] a 0-d view, not a scalar copy
@@ -49,6 +51,7 @@ class _Basic:
 class _BasicScatter:
     """Zeros of ``shape`` with grad written at a basic key (the backward of a view by indexing)."""
     grad_fn = "SliceScatterBackward0"
+    jvp = "linear"
 
     def forward(xp, grad, key, shape):
         out = xp.zeros(shape, dtype=grad.dtype)
@@ -63,6 +66,7 @@ class _BasicScatter:
 class _Index:
     """x[key] for a key of index arrays and full slices (numpy and torch place the result dims alike)."""
     grad_fn = staticmethod(_name)
+    jvp = "linear"
 
     def forward(xp, x, key, shape, name="IndexBackward0"):
         return x[key]
@@ -75,6 +79,7 @@ class _Index:
 class _IndexPutAcc:
     """Zeros of ``shape`` with grad added at an advanced key; repeated indices accumulate."""
     grad_fn = "IndexPutBackward0"
+    jvp = "linear"
 
     def forward(xp, grad, key, shape):
         out = xp.zeros(shape, dtype=grad.dtype)
@@ -110,6 +115,14 @@ class _IndexPut:
                 gv = _Index.apply(gv, key=adv, shape=tuple(gv.shape))
         return gx, gv
 
+    def jvp(tangents, x, value, basic, adv):
+        # linear in (x, value) when value is a tensor; a number written in has tangent 0
+        from .._tensor import Tensor
+        tx, tv = tangents
+        if tv is None:
+            tv = value * 0 if isinstance(value, Tensor) else 0
+        return _IndexPut.apply(x * 0 if tx is None else tx, tv, basic=basic, adv=adv)
+
 
 def _along(xp, index, dim):
     """The full index tuple addressing x[i][j][index[i][j][k]] for gather/scatter along ``dim``."""
@@ -134,6 +147,7 @@ def _check_bounds(xp, index, size, dim):
 class _Gather:
     """x gathered along dim at index (gather, and sort/topk values through their indices)."""
     grad_fn = staticmethod(_name)
+    jvp = "linear"
 
     def forward(xp, x, index, dim, shape, name):
         if x.ndim == 0:
@@ -189,10 +203,20 @@ class _Scatter:
                                        name="GatherBackward0"), src.shape)
         return gx, None, gs
 
+    def jvp(tangents, x, index, src, dim, reduce=None):
+        from .._tensor import Tensor
+        if reduce is not None:
+            raise RuntimeError("the derivative for 'scatter' with reduce is not implemented.")
+        tx, _, ts = tangents
+        if ts is None:
+            ts = src * 0 if isinstance(src, Tensor) else 0
+        return _Scatter.apply(x * 0 if tx is None else tx, index, ts, dim=dim)
+
 
 @primitive(saves=("index", "src"))
 class _ScatterAdd:
     grad_fn = "ScatterAddBackward0"
+    jvp = "linear"
 
     def forward(xp, x, index, src, dim):
         out = x.copy()
@@ -210,6 +234,7 @@ class _ScatterAdd:
 @primitive(saves=("index",))
 class _IndexSelect:
     grad_fn = "IndexSelectBackward0"
+    jvp = "linear"
 
     def forward(xp, x, index, dim, shape):
         if x.ndim == 0:
@@ -228,6 +253,7 @@ class _IndexSelect:
 @primitive(saves=("index",))
 class _IndexAdd:
     grad_fn = "IndexAddBackward0"
+    jvp = "linear"
 
     def forward(xp, x, index, src, dim, alpha=1):
         out = x.copy()
@@ -258,6 +284,9 @@ class _IndexFill:
     def backward(grad, x, index, dim, value):
         return _IndexFill.apply(grad, index, dim=dim, value=0), None
 
+    def jvp(tangents, x, index, dim, value):
+        return _IndexFill.apply(tangents[0], index, dim=dim, value=0)
+
 
 def _masked_fill_name(x, mask, value):
     return "MaskedFillBackward1" if hasattr(value, "_data") else "MaskedFillBackward0"
@@ -275,6 +304,14 @@ class _MaskedFill:
         from .pointwise import where
         gv = where(mask, grad, 0.0).sum() if isinstance(value, Tensor) else None
         return where(mask, 0.0, grad), None, gv
+
+    def jvp(tangents, x, mask, value):
+        from .._tensor import Tensor
+        from .pointwise import where
+        tx, _, tv = tangents
+        if tv is None:
+            tv = value * 0 if isinstance(value, Tensor) else 0.0
+        return where(mask, tv, x * 0 if tx is None else tx)
 
 
 # --------------------------------------------------------------------------- x[key]
@@ -443,8 +480,8 @@ def _setitem(self, index, value) -> None:
                              bool(adv))
     record = grad_mode.STATE.enabled and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
-    if record:
-        if self.grad_fn is None and self._requires_grad:
+    if record or (_FW.active and _has_tangent(self, value)):  # forward AD needs the op to run
+        if record and self.grad_fn is None and self._requires_grad:
             view = "a view of " if not _trivial(basic) else ""
             raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
@@ -454,6 +491,12 @@ def _setitem(self, index, value) -> None:
     target = self._data[basic + (Ellipsis,)]
     target[key if adv else Ellipsis] = arr
     self._version_counter[0] += 1
+
+
+def _has_tangent(*tensors) -> bool:
+    from .._tensor import Tensor
+    from ..autograd.forward_ad import get_tangent
+    return any(isinstance(t, Tensor) and get_tangent(t) is not None for t in tensors)
 
 
 def _check_value(value, shape, advanced):

@@ -50,6 +50,7 @@ def _dims(shape) -> str:
 class _SwapLast:
     """x.mT: swap the last two dims (a view in NumPy)."""
     grad_fn = "TransposeBackward0"
+    jvp = "linear"
 
     def forward(xp, x):
         return xp.swapaxes(x, -1, -2)
@@ -62,6 +63,7 @@ class _SwapLast:
 class _Reshape:
     """A reshape carrying the grad_fn name torch's matmul shows at that point (UnsafeView, Squeeze)."""
     grad_fn = staticmethod(lambda x, shape, src, name: name)
+    jvp = "linear"
 
     def forward(xp, x, shape, src, name):
         return x.reshape(shape)
@@ -73,6 +75,7 @@ class _Reshape:
 @primitive(saves=())
 class _Expand:
     grad_fn = "ExpandBackward0"
+    jvp = "linear"
 
     def forward(xp, x, shape):
         return xp.broadcast_to(x, shape)
@@ -84,6 +87,7 @@ class _Expand:
 @primitive(saves=())
 class _Clone:
     grad_fn = "CloneBackward0"
+    jvp = "linear"
 
     def forward(xp, x):
         return xp.ascontiguousarray(x).copy()
@@ -116,6 +120,7 @@ _FEEDS_OTHER = {"x": ("y",), "y": ("x",)}  # each factor is saved only for the o
 
 @primitive
 class Dot:
+    jvp = "multilinear"
     needed_for = _FEEDS_OTHER
 
     def forward(xp, x, y):
@@ -134,6 +139,7 @@ Vdot = primitive(_VdotCls)
 
 @primitive
 class Mv:
+    jvp = "multilinear"
     needed_for = _FEEDS_OTHER
 
     def forward(xp, x, y):
@@ -148,6 +154,7 @@ class Mv:
 
 @primitive
 class Mm:
+    jvp = "multilinear"
     needed_for = _FEEDS_OTHER
 
     def forward(xp, x, y):
@@ -160,6 +167,7 @@ class Mm:
 
 @primitive
 class Bmm:
+    jvp = "multilinear"
     needed_for = _FEEDS_OTHER
 
     def forward(xp, x, y):
@@ -345,6 +353,9 @@ class Addmm:
         g = grad if alpha == 1 else grad * alpha
         return grad * beta, Mm.apply(g, _mT(y)), Mm.apply(_mT(x), g)
 
+    def jvp(tangents, input, x, y, beta=1, alpha=1):
+        return _affine_jvp(Mm, tangents, input, x, y, beta, alpha)
+
 
 @primitive
 class Baddbmm:
@@ -354,6 +365,26 @@ class Baddbmm:
     def backward(grad, input, x, y, beta=1, alpha=1):
         g = grad if alpha == 1 else grad * alpha
         return grad * beta, Bmm.apply(g, _mT(y)), Bmm.apply(_mT(x), g)
+
+    def jvp(tangents, input, x, y, beta=1, alpha=1):
+        return _affine_jvp(Bmm, tangents, input, x, y, beta, alpha)
+
+
+def _affine_jvp(product, tangents, input, x, y, beta, alpha):
+    """beta * t_input + alpha * (t_x @ y + x @ t_y): addmm is affine in input, bilinear in (x, y)."""
+    t_in, t_x, t_y = tangents
+    out = None
+    if t_x is not None:
+        out = product.apply(t_x, y)
+    if t_y is not None:
+        term = product.apply(x, t_y)
+        out = term if out is None else out + term
+    if out is not None and alpha != 1:
+        out = out * alpha
+    if t_in is not None and beta != 0:
+        term = t_in if beta == 1 else t_in * beta
+        out = term if out is None else out + term  # broadcast to the result's shape on attach
+    return out
 
 
 def _check_add_input(input, out_shape):
@@ -482,6 +513,7 @@ def _einsum_name(terms, out):
 @primitive
 class Einsum:
     grad_fn = staticmethod(lambda *ops, terms, out, sizes, name: name)
+    jvp = "multilinear"
 
     def forward(xp, *ops, terms, out, sizes, name):
         # torch broadcasts size-1 dims against the other operands; NumPy's einsum does not

@@ -97,6 +97,7 @@ def _contiguous_strides(shape):
 # --------------------------------------------------------------------------- view / reshape
 @primitive(view=True, saves=())
 class View:
+    jvp = "linear"
     def forward(xp, x, shape, in_shape=None):
         return x.reshape(shape)  # NumPy returns a view whenever the strides allow (checked before)
 
@@ -117,6 +118,7 @@ class UnsafeView(View.cls):
 @primitive(saves=())
 class Contiguous:
     grad_fn = "CloneBackward0"
+    jvp = "linear"
 
     def forward(xp, x):
         return x.copy(order="C")
@@ -220,6 +222,7 @@ def _squeeze_name(x, shape, in_shape, dims):
 @primitive(view=True, saves=())
 class Squeeze:
     grad_fn = staticmethod(_squeeze_name)
+    jvp = "linear"
 
     def forward(xp, x, shape, in_shape, dims):
         return x.reshape(shape)  # only size-1 dims go, so this is always a view
@@ -243,6 +246,7 @@ def squeeze(input, dim=None):
 
 @primitive(view=True, saves=())
 class Unsqueeze:
+    jvp = "linear"
     def forward(xp, x, dim):
         return xp.expand_dims(x, dim)
 
@@ -258,6 +262,7 @@ def unsqueeze(input, dim: int):
 # --------------------------------------------------------------------------- expand / repeat
 @primitive(view=True, saves=())
 class Expand:
+    jvp = "linear"
     def forward(xp, x, shape):
         return xp.broadcast_to(x, shape)  # read-only in NumPy: expanded tensors are not written to
 
@@ -313,6 +318,7 @@ def broadcast_tensors(*tensors):
 
 @primitive(saves=())
 class Repeat:
+    jvp = "linear"
     def forward(xp, x, repeats, in_shape):
         return xp.tile(x, repeats)
 
@@ -343,6 +349,7 @@ def _repeat(input, *repeats):
 # --------------------------------------------------------------------------- transpose / permute
 @primitive(view=True, saves=())
 class Transpose:
+    jvp = "linear"
     def forward(xp, x, dim0, dim1):
         return xp.swapaxes(x, dim0, dim1)
 
@@ -353,6 +360,7 @@ class Transpose:
 @primitive(view=True, saves=())
 class T:
     grad_fn = "TBackward0"
+    jvp = "linear"
 
     def forward(xp, x):
         return x.T
@@ -363,6 +371,7 @@ class T:
 
 @primitive(view=True, saves=())
 class Permute:
+    jvp = "linear"
     def forward(xp, x, dims):
         return xp.transpose(x, dims)
 
@@ -443,6 +452,7 @@ def _mT(self):
 # --------------------------------------------------------------------------- narrow / diagonal
 @primitive(view=True, saves=())
 class Slice:
+    jvp = "linear"
     def forward(xp, x, dim, start, length, in_size):
         return x[(slice(None),) * dim + (slice(start, start + length),)]
 
@@ -454,6 +464,7 @@ class Slice:
 class SliceScatter:
     """Backward of a slice: the gradient placed into zeros of the input's shape."""
     grad_fn = "SliceBackwardBackward0"
+    jvp = "linear"
 
     def forward(xp, g, dim, start, length, in_size):
         shape = list(g.shape)
@@ -487,6 +498,7 @@ def narrow(input, dim: int, start, length: int):
 
 @primitive(view=True, saves=())
 class Diagonal:
+    jvp = "linear"
     def forward(xp, x, offset, dim1, dim2, in_shape):
         d = xp.diagonal(x, offset, dim1, dim2)
         d.flags.writeable = True  # NumPy marks diagonals read-only; torch's are ordinary views
@@ -500,6 +512,7 @@ class Diagonal:
 class DiagonalScatter:
     """Backward of diagonal: the gradient written on the diagonal of zeros of the input's shape."""
     grad_fn = "DiagonalBackwardBackward0"
+    jvp = "linear"
 
     def forward(xp, g, offset, dim1, dim2, in_shape):
         out = xp.zeros(in_shape, dtype=g.dtype)
@@ -524,6 +537,7 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
 # --------------------------------------------------------------------------- flip / roll / tril / triu
 @primitive(saves=())
 class Flip:
+    jvp = "linear"
     def forward(xp, x, dims):
         return xp.flip(x, dims).copy()  # torch's flip is a copy, not a negative-stride view
 
@@ -553,6 +567,7 @@ def flipud(input):
 
 @primitive(saves=())
 class Roll:
+    jvp = "linear"
     def forward(xp, x, shifts, dims):
         if dims is None:  # roll the flattened tensor, then restore the shape
             return xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
@@ -577,6 +592,7 @@ def roll(input, shifts, dims=None):
 
 @primitive(saves=())
 class Tril:
+    jvp = "linear"
     def forward(xp, x, diagonal):
         return xp.tril(x, diagonal)
 
@@ -586,6 +602,7 @@ class Tril:
 
 @primitive(saves=())
 class Triu:
+    jvp = "linear"
     def forward(xp, x, diagonal):
         return xp.triu(x, diagonal)
 

@@ -221,6 +221,24 @@ class Pow:
             return x * x  # as torch does; also keeps float16/float32 exact
         return xp.power(x, y)
 
+    def jvp(tangents, x, y, result):
+        # the backward's formulas, with the tangents in place of the gradient (d/dx and d/dy are
+        # diagonal); backward itself skips inputs that need no grad, so it cannot be reused here
+        from .._tensor import Tensor
+        tx, ty = tangents
+        out = None
+        if tx is not None:
+            if isinstance(y, Tensor):
+                out = where(y == 0, 0.0, tx * y * pow(x, y - 1))
+            else:
+                out = tx * 0 if float(y) == 0 else tx * (float(y) * pow(x, float(y) - 1))
+        if ty is not None:
+            xs = x if isinstance(x, Tensor) else float(x)
+            term = where((xs == 0) & (y >= 0), 0.0, ty * (result * log(xs) if isinstance(x, Tensor)
+                                                           else result * math.log(xs)))
+            out = term if out is None else out + term
+        return out
+
     def backward(grad, x, y, result):
         from .._tensor import Tensor
         gx = gy = None
@@ -535,6 +553,9 @@ class Clamp:
             mask = (x <= max) if mask is True else mask & (x <= max)
         return grad * mask
 
+    def jvp(tangents, x, min=None, max=None):
+        return Clamp.backward(tangents[0], x, min, max)  # a diagonal Jacobian: the backward's mask
+
 
 @primitive(elementwise=True)
 class Maximum:
@@ -560,6 +581,8 @@ class Minimum:
 
 @primitive
 class Where:
+    jvp = "linear"  # in x and y together: where(cond, tx, ty)
+
     def forward(xp, cond, x, y):
         return xp.where(cond, x, y)
 
@@ -570,6 +593,8 @@ class Where:
 
 @primitive
 class ToCopy:
+    jvp = "linear"
+
     def forward(xp, x, dtype):
         return x.astype(dtype.np)
 
@@ -579,6 +604,8 @@ class ToCopy:
 
 @primitive(saves=())
 class Clone:
+    jvp = "linear"
+
     def forward(xp, x, memory_format=None):
         return x.copy()
 
@@ -594,9 +621,14 @@ class Fill:
     def backward(grad, x, value):
         return grad * 0
 
+    def jvp(tangents, x, value):
+        return tangents[0] * 0  # the result is a constant
+
 
 @primitive(saves=())
 class Copy:
+    jvp = "linear"  # the result is src broadcast to x's shape
+
     def forward(xp, x, src):
         return xp.broadcast_to(src, x.shape).astype(x.dtype)
 

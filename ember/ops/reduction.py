@@ -10,6 +10,7 @@ import builtins
 import math
 
 from .. import _dtype, return_types
+from ..autograd import grad_mode
 from ._registry import _legacy_name, primitive
 from ._utils import normalize_dim, normalize_dims
 from .pointwise import abs, exp, isnan, maximum, minimum, pow, sign, where
@@ -46,6 +47,14 @@ def _dim_args(input, dim, keepdim, axis, keepdims):
 
 def _all_dims(x, dim):
     return tuple(range(x.ndim)) if dim is None else dim
+
+
+def _reduce_jvp(backward, tangent, x, result, dim, keepdim, **params):
+    """jvp of a reduction whose backward is expand(grad) * (d out / d x): backward with a gradient of
+    ones gives d out / d x, and the tangent weighted by it is summed over the reduced dims."""
+    ones = result * 0 + 1
+    d = backward(ones, x, result, dim=dim, keepdim=keepdim, **params)
+    return (tangent * d).sum(_all_dims(x, dim), keepdim=keepdim)
 
 
 def _count(shape, dims) -> int:
@@ -85,6 +94,7 @@ _MedianResult = return_types.median
 @primitive(saves=())
 class Sum:
     grad_fn = staticmethod(_dims_name("Sum"))
+    jvp = "linear"
 
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
@@ -105,6 +115,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
 @primitive(saves=())
 class Mean:
     grad_fn = staticmethod(_dims_name("Mean"))
+    jvp = "linear"
 
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         if x.size == 0:  # nan, as torch gives, without NumPy's "mean of empty slice" warning
@@ -142,11 +153,18 @@ class Prod:
         # d prod / d x_i is the product of the other elements. result / x_i gives it unless x_i == 0;
         # for a zero, it is the product of the non-zeros when it is the only zero, else 0.
         is_zero = x == 0
+        if grad_mode.STATE.enabled and bool(is_zero._data.any()):
+            # create_graph with a zero in x: the masked formula below is right but its own derivative
+            # is not (with two zeros, d others / d x is not 0); exclusive products are exact
+            return g * _prod_of_others(x, dims)
         safe = where(is_zero, 1, x)
         zeros = is_zero.sum(dims, keepdim=True)
         others_of_zero = Prod.apply(safe, dim=dims, keepdim=True)
         others = where(is_zero, where(zeros == 1, others_of_zero, 0), r / safe)
         return g * others
+
+    def jvp(tangents, x, result, dim=None, keepdim=False, dtype=None):
+        return _reduce_jvp(Prod.backward, tangents[0], x, result, dim, keepdim, dtype=dtype)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -186,9 +204,13 @@ def _extreme(name, fn):
 
     def backward(grad, x, result, dim=None, keepdim=False, full=False):
         return _even_split(grad, x, result, dim, keepdim)
+
+    def jvp(tangents, x, result, dim=None, keepdim=False, full=False):
+        return _reduce_jvp(backward, tangents[0], x, result, dim, keepdim)
     return primitive(type(f"A{name}", (), {"grad_fn": staticmethod(grad_fn),
                                            "forward": staticmethod(forward),
-                                           "backward": staticmethod(backward)}))
+                                           "backward": staticmethod(backward),
+                                           "jvp": staticmethod(jvp)}))
 
 
 _Amax = _extreme("max", lambda xp: xp.amax)
@@ -243,6 +265,7 @@ def _gather_extreme(base, number=0):
         g = grad if keepdim else grad.unsqueeze(dim)
         return where(mask, g, 0), None
     return primitive(type(base, (), {"grad_fn": staticmethod(_dim_value_name(base, number)),
+                                     "jvp": "linear",  # the tangent gathered at the same indices
                                      "forward": staticmethod(forward),
                                      "backward": staticmethod(backward)}),
                      saves=("idx",))  # like torch, not x: only its shape is needed
@@ -283,6 +306,9 @@ class _MedianAll:
 
     def backward(grad, x, result):
         return _even_split(grad, x, result, None, False)
+
+    def jvp(tangents, x, result):
+        return (tangents[0] * _even_split(result * 0 + 1, x, result, None, False)).sum()
 
 
 def median(input, dim=None, keepdim=False, *, out=None):
@@ -377,6 +403,12 @@ class Var:
         centred = x - x.mean(dim, keepdim=True)
         return _expand_back(grad, x.shape, dim, keepdim) * centred * (2.0 / n if n > 0 else math.inf)
 
+    def jvp(tangents, x, dim=None, correction=1, keepdim=False):
+        n = _count(x.shape, _all_dims(x, dim)) - correction
+        centred = x - x.mean(dim, keepdim=True)
+        return (tangents[0] * centred).sum(_all_dims(x, dim), keepdim=keepdim) * (
+            2.0 / n if n > 0 else math.inf)
+
 
 @primitive
 class Std:
@@ -389,6 +421,9 @@ class Std:
         centred = x - x.mean(dim, keepdim=True)
         g = _expand_back(grad / result, x.shape, dim, keepdim)
         return g * centred * (1.0 / n if n > 0 else math.inf)
+
+    def jvp(tangents, x, result, dim=None, correction=1, keepdim=False):
+        return _reduce_jvp(Std.backward, tangents[0], x, result, dim, keepdim, correction=correction)
 
 
 def _std_var(prim, input, dim, unbiased, keepdim, correction, axis, keepdims):
@@ -451,6 +486,9 @@ class VectorNorm:
         scaled = sign(x) * pow(where(a == 0, 1, a), ord - 1)  # |x|^(p-1) sign(x), 0 at x == 0
         return g * scaled / pow(r_safe, ord - 1)
 
+    def jvp(tangents, x, result, ord=2.0, dim=None, keepdim=False):
+        return _reduce_jvp(VectorNorm.backward, tangents[0], x, result, dim, keepdim, ord=ord)
+
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """torch.linalg.vector_norm: (sum |x|^ord)^(1/ord) over ``dim`` (every dim when None)."""
@@ -491,6 +529,9 @@ class Logsumexp:
         g = _expand_back(grad, x.shape, dim, keepdim)
         return g * exp(x - _expand_back(result, x.shape, dim, keepdim))
 
+    def jvp(tangents, x, result, dim, keepdim=False):
+        return _reduce_jvp(Logsumexp.backward, tangents[0], x, result, dim, keepdim)
+
 
 def _required_dim(name, dim, axis):
     if axis is not None:
@@ -518,6 +559,8 @@ def _along(xp, fn, x, dim, dtype=None):
 
 @primitive(saves=())
 class Cumsum:
+    jvp = "linear"
+
     def forward(xp, x, dim, dtype=None):
         return _along(xp, xp.cumsum, x, dim, dtype)
 
@@ -528,6 +571,7 @@ class Cumsum:
 @primitive(saves=())
 class _ReverseCumsum:
     """out[i] = sum of x[j] for j >= i along dim: cumsum's gradient (and the other way round)."""
+    jvp = "linear"
 
     def forward(xp, x, dim):
         def rev(a, axis, dtype=None):
@@ -540,6 +584,8 @@ class _ReverseCumsum:
 
 @primitive(saves=("x", "result"))
 class Cumprod:
+    jvp = "transpose"  # backward's zero handling, transposed (see autograd/forward_ad.py)
+
     def forward(xp, x, dim, dtype=None):
         return _along(xp, xp.cumprod, x, dim, dtype)
 
@@ -550,6 +596,8 @@ class Cumprod:
         if x.ndim == 0:
             return grad
         is_zero = x == 0
+        if grad_mode.STATE.enabled and bool(is_zero._data.any()):
+            return _cumprod_backward_exact(grad, x, dim)  # create_graph: see the function
         zeros_so_far = Cumsum.apply(is_zero, dim=dim, dtype=_dtype.int64.np)
         before = zeros_so_far == 0
         first = is_zero & (zeros_so_far == 1)
@@ -558,6 +606,52 @@ class Cumprod:
         skip_first = Cumprod.apply(where(first, 1, x), dim=dim)
         part_first = _ReverseCumsum.apply(grad * skip_first, dim=dim)
         return where(before, part_before, where(first, part_first, 0))
+
+
+def _exclusive_cumprods(x):
+    """(product of the elements before, product of those after) each element along the last dim."""
+    from ._join import cat
+    from .movement import flip
+    n = x.shape[-1]
+    one = x.narrow(-1, 0, 1) * 0 + 1
+    before = cat([one, cumprod(x.narrow(-1, 0, n - 1), -1)], -1)
+    after = flip(cat([one, cumprod(flip(x, [-1]).narrow(-1, 0, n - 1), -1)], -1), [-1])
+    return before, after
+
+
+def _prod_of_others(x, dims):
+    """For each element, the product of the other elements over ``dims``, without dividing by it:
+    exact with zeros and differentiable again (before/after products built from cumprod)."""
+    if x.ndim == 0:
+        return x * 0 + 1
+    keep = [d for d in range(x.ndim) if d not in dims]
+    perm = keep + list(dims)
+    moved = x.permute(perm)
+    flat = moved.reshape(tuple(moved.shape[:len(keep)]) + (-1,))
+    before, after = _exclusive_cumprods(flat)
+    inverse = [0] * len(perm)
+    for i, d in enumerate(perm):
+        inverse[d] = i
+    return (before * after).reshape(tuple(moved.shape)).permute(inverse)
+
+
+def _cumprod_backward_exact(grad, x, dim):
+    """cumprod's gradient with zeros in x, in a form whose own derivative is right too.
+
+    dL/dx_i = sum over j >= i of g_j * prod_{k <= j, k != i} x_k = before_i * sum_{j >= i} g_j T_ij
+    with T_ij = prod_{i < k <= j} x_k, a cumprod along a new axis of x masked to 1 for k <= i (n x n
+    per row: used only when create_graph is on and x has a zero).
+    """
+    from .._creation import ones
+    from .movement import triu
+    n = x.shape[dim]
+    xt, gt = x.movedim(dim, -1), grad.movedim(dim, -1)
+    square = ones(n, n, dtype=_dtype.bool)
+    masked = where(triu(square, 1), xt.unsqueeze(-2), 1)  # [..., i, k]: x_k for k > i, else 1
+    spans = cumprod(masked, -1)
+    contrib = where(triu(square), spans * gt.unsqueeze(-2), 0).sum(-1)
+    before, _ = _exclusive_cumprods(xt)
+    return (before * contrib).movedim(-1, dim)
 
 
 def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
