@@ -10,11 +10,13 @@ _np.seterr(all="ignore")
 
 from . import (
     _dtype,
-    random as _random,
     autograd,
     return_types,
 )
 from . import ops as _ops
+from . import (
+    random as _random,
+)
 from ._backend import device
 from ._creation import *
 from ._dtype import (
@@ -50,21 +52,21 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .ops.conv import *
 from .ops.indexing import *
 from .ops.linalg import *
 from .ops.movement import *
+from .ops.nn_ops import *
 from .ops.pointwise import *
 from .ops.reduction import *
-from .ops.nn_ops import *
-from .ops.conv import *
 from .random import *
 
 _ops.bind_methods()
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
-from . import distributions, func, nn, optim, utils  # noqa: E402
-from .serialization import *  # noqa: E402
+from . import distributions, func, nn, optim, utils
+from .serialization import *
 
 # Classes print under the package's name, as torch's do (<class 'ember.Tensor'>)
 for _cls in (Tensor, Size, dtype, device, Generator):

@@ -3,7 +3,6 @@
 Activations and losses live in _activation.py / _loss.py; convolution, pooling, normalisation,
 embedding, dropout and padding in _layers.py.
 """
-# ruff: noqa: F401,F403
 from ._activation import *
 from ._layers import *
 from ._loss import *

@@ -1,2 +1,4 @@
 """ember.utils."""
 from . import data
+
+__all__ = ["data"]

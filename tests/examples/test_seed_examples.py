@@ -37,7 +37,7 @@ def run_script(path: str, use_torch: bool, tmp_path) -> str:
         code = f.read()
     if use_torch:
         assert "import ember as torch" in code
-        code = re.sub(r"^(\s*)(import|from) ember\b", r"\1\2 torch", code, flags=re.M)
+        code = re.sub(r"^(\s*)(import|from) ember\b", r"\1\2 torch", code, flags=re.MULTILINE)
     script = tmp_path / ("torch_" if use_torch else "ember_") / os.path.basename(path)
     script.parent.mkdir(exist_ok=True)
     script.write_text(code, encoding="utf-8")
