@@ -52,6 +52,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .ops._out import add_out_support as _add_out_support
 from .ops.conv import *
 from .ops.indexing import *
 from .ops.linalg import *
@@ -62,6 +63,7 @@ from .ops.reduction import *
 from .random import *
 
 _ops.bind_methods()
+_add_out_support(globals())
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
