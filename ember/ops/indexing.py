@@ -351,7 +351,7 @@ def _items(xp, index):
             if step is not None and step <= 0:
                 raise ValueError("step must be greater than zero")
             out.append(slice(start, stop, step))
-        elif isinstance(e, (list, tuple)) or hasattr(e, "__array__"):
+        elif isinstance(e, (list, tuple, range)) or hasattr(e, "__array__"):
             out.append(_as_index_array(xp, e))
         elif hasattr(e, "__index__"):
             out.append(operator.index(e))

@@ -15,6 +15,7 @@ import math
 import warnings
 
 from .. import _dtype
+from ._precise import precise
 from ._registry import primitive
 from ._utils import broadcast_shapes, normalize_dim
 from .pointwise import _not_implemented_for, exp, sigmoid, where
@@ -53,8 +54,10 @@ class Softmax:
         a, ax = _along(x, dim)
         if a.size == 0:
             return x.copy()
-        e = xp.exp(a - xp.amax(a, axis=ax, keepdims=True))
-        return (e / xp.sum(e, axis=ax, keepdims=True)).reshape(x.shape)
+        e = precise(xp, xp.exp, a - xp.amax(a, axis=ax, keepdims=True))
+        # torch multiplies by the reciprocal of the sum (one division per row), and so do we: the
+        # rounding then matches torch's
+        return (e * (1 / xp.sum(e, axis=ax, keepdims=True))).reshape(x.shape)
 
     def backward(grad, x, result, dim):
         return result * (grad - (grad * result).sum(dim=dim, keepdim=True))
@@ -75,7 +78,8 @@ class LogSoftmax:
         if a.size == 0:
             return x.copy()
         s = a - xp.amax(a, axis=ax, keepdims=True)
-        return (s - xp.log(xp.sum(xp.exp(s), axis=ax, keepdims=True))).reshape(x.shape)
+        return (s - precise(xp, xp.log, xp.sum(precise(xp, xp.exp, s), axis=ax, keepdims=True))
+                ).reshape(x.shape)
 
     def backward(grad, x, result, dim):
         return grad - exp(result) * grad.sum(dim=dim, keepdim=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from .._dtype import result_type
+from ._precise import precise
 from ._registry import apply_inplace, primitive
 
 __all__ = [
@@ -246,7 +247,11 @@ class Pow:
             if isinstance(y, Tensor):
                 gx = where(y == 0, 0.0, grad * y * pow(x, y - 1))
             else:
-                gx = grad * 0 if float(y) == 0 else grad * (float(y) * pow(x, float(y) - 1))
+                e = float(y)
+                if e == 2.0:  # x ** 1 is x exactly, so 2 * x is the same number with one op less
+                    gx = grad * (x * 2.0)
+                else:
+                    gx = grad * 0 if e == 0 else grad * (e * pow(x, e - 1))
         if isinstance(y, Tensor) and y.requires_grad:
             xs = x if isinstance(x, Tensor) else float(x)
             gy = where((xs == 0) & (y >= 0), 0.0, grad * (result * log(xs)
@@ -292,7 +297,7 @@ class Sign:
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Exp:
     def forward(xp, x):
-        return xp.exp(x)
+        return precise(xp, xp.exp, x)
 
     def backward(grad, x, result):
         return grad * result
@@ -301,7 +306,7 @@ class Exp:
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Exp2:
     def forward(xp, x):
-        return xp.exp2(x)
+        return precise(xp, xp.exp2, x)
 
     def backward(grad, x, result):
         return grad * result * math.log(2.0)
@@ -310,7 +315,7 @@ class Exp2:
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Expm1:
     def forward(xp, x):
-        return xp.expm1(x)
+        return precise(xp, xp.expm1, x)
 
     def backward(grad, x, result):
         return grad * (result + 1)
@@ -319,7 +324,7 @@ class Expm1:
 @primitive(elementwise=True, to_float=True)
 class Log:
     def forward(xp, x):
-        return xp.log(x)
+        return precise(xp, xp.log, x)
 
     def backward(grad, x):
         return grad / x
@@ -330,7 +335,7 @@ class Log1p:
     grad_fn = "Log1PBackward0"
 
     def forward(xp, x):
-        return xp.log1p(x)
+        return precise(xp, xp.log1p, x)
 
     def backward(grad, x):
         return grad / (x + 1)
@@ -339,7 +344,7 @@ class Log1p:
 @primitive(elementwise=True, to_float=True)
 class Log2:
     def forward(xp, x):
-        return xp.log2(x)
+        return precise(xp, xp.log2, x)
 
     def backward(grad, x):
         return grad / (x * math.log(2.0))
@@ -348,7 +353,7 @@ class Log2:
 @primitive(elementwise=True, to_float=True)
 class Log10:
     def forward(xp, x):
-        return xp.log10(x)
+        return precise(xp, xp.log10, x)
 
     def backward(grad, x):
         return grad / (x * math.log(10.0))
@@ -384,7 +389,7 @@ class Reciprocal:
 @primitive(elementwise=True, to_float=True)
 class Sin:
     def forward(xp, x):
-        return xp.sin(x)
+        return precise(xp, xp.sin, x)
 
     def backward(grad, x):
         return grad * cos(x)
@@ -393,7 +398,7 @@ class Sin:
 @primitive(elementwise=True, to_float=True)
 class Cos:
     def forward(xp, x):
-        return xp.cos(x)
+        return precise(xp, xp.cos, x)
 
     def backward(grad, x):
         return grad * -sin(x)
@@ -402,7 +407,7 @@ class Cos:
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Tan:
     def forward(xp, x):
-        return xp.tan(x)
+        return precise(xp, xp.tan, x)
 
     def backward(grad, x, result):
         return grad * (1 + result * result)
@@ -411,7 +416,7 @@ class Tan:
 @primitive(elementwise=True, to_float=True)
 class Asin:
     def forward(xp, x):
-        return xp.arcsin(x)
+        return precise(xp, xp.arcsin, x)
 
     def backward(grad, x):
         return grad * rsqrt(1 - x * x)
@@ -420,7 +425,7 @@ class Asin:
 @primitive(elementwise=True, to_float=True)
 class Acos:
     def forward(xp, x):
-        return xp.arccos(x)
+        return precise(xp, xp.arccos, x)
 
     def backward(grad, x):
         return grad * -rsqrt(1 - x * x)
@@ -429,7 +434,7 @@ class Acos:
 @primitive(elementwise=True, to_float=True)
 class Atan:
     def forward(xp, x):
-        return xp.arctan(x)
+        return precise(xp, xp.arctan, x)
 
     def backward(grad, x):
         return grad / (1 + x * x)
@@ -448,7 +453,7 @@ class Atan2:
 @primitive(elementwise=True, to_float=True)
 class Sinh:
     def forward(xp, x):
-        return xp.sinh(x)
+        return precise(xp, xp.sinh, x)
 
     def backward(grad, x):
         return grad * cosh(x)
@@ -457,7 +462,7 @@ class Sinh:
 @primitive(elementwise=True, to_float=True)
 class Cosh:
     def forward(xp, x):
-        return xp.cosh(x)
+        return precise(xp, xp.cosh, x)
 
     def backward(grad, x):
         return grad * sinh(x)
@@ -466,7 +471,7 @@ class Cosh:
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Tanh:
     def forward(xp, x):
-        return xp.tanh(x)
+        return precise(xp, xp.tanh, x)
 
     def backward(grad, x, result):
         return grad * (1 - result * result)
@@ -476,7 +481,8 @@ class Tanh:
 class Sigmoid:
     def forward(xp, x):
         # exp(-x) overflows to inf for very negative x, giving exactly 0 as torch does
-        return 1 / (1 + xp.exp(-x))
+        e = precise(xp, xp.exp, -x)
+        return 1 / (1 + e)
 
     def backward(grad, x, result):
         return grad * (result * (1 - result))
