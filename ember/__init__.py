@@ -67,7 +67,7 @@ _add_out_support(globals())
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
-from . import distributions, func, nn, optim, utils
+from . import datasets, distributions, func, nn, optim, utils
 from .serialization import *
 
 # Classes print under the package's name, as torch's do (<class 'ember.Tensor'>)
