@@ -68,6 +68,7 @@ _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
 from . import datasets, distributions, func, nn, optim, utils
+from .func import vmap
 from .serialization import *
 
 # Classes print under the package's name, as torch's do (<class 'ember.Tensor'>)
