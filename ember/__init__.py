@@ -60,6 +60,7 @@ from .ops.movement import *
 from .ops.nn_ops import *
 from .ops.pointwise import *
 from .ops.reduction import *
+from .ops.special import *
 from .random import *
 
 _ops.bind_methods()

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import conv, indexing, linalg, movement, nn_ops, pointwise, reduction
+from . import conv, indexing, linalg, movement, nn_ops, pointwise, reduction, special
 from ._registry import apply_inplace
 
-__all__ = ["bind_methods", "conv", "indexing", "linalg", "movement", "nn_ops", "pointwise", "reduction"]
+__all__ = ["bind_methods", "conv", "indexing", "linalg", "movement", "nn_ops", "pointwise", "reduction", "special"]
 
-_FAMILIES = [pointwise, reduction, movement, indexing, linalg, nn_ops, conv]
+_FAMILIES = [pointwise, reduction, movement, indexing, linalg, nn_ops, conv, special]
 
 
 def _operand(other):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests.op_db import OP_DB
+from tests.op_db import OP_DB, Sample
 
 torch = pytest.importorskip("torch")
 
@@ -175,8 +175,8 @@ def _float_outputs_nograd(outs, n):
 # Checks of the backward formulas' own derivatives (create_graph=True), in float64 only, and of
 # forward mode. They run on every differentiable op; the finite-difference check of the second
 # derivative runs on each op's first sample only (it costs two first-order passes per element).
-# TODO(vmap): when ember.func.vmap lands, add test_vmap_matches_loop: vmap of each op over a leading
-# batch dim against a Python loop over the batch, stacked.
+# vmap of each op (test_vmap_matches_loop, at the end) maps it over a leading batch dim of its float
+# inputs and compares with torch's results for each batch element, stacked.
 
 DIFF_CASES = [c for c in CASES if c[0].differentiable and "float64" in c[0].dtypes]
 FIRST_CASES = [c for c in DIFF_CASES if c[1] == 0 and c[0].gradcheck]
@@ -329,3 +329,46 @@ def test_jvp_matches_torch(case):
             continue
         assert te.shape == tt.shape
         np.testing.assert_allclose(te, tt, rtol=op.grad_rtol, atol=op.grad_atol, equal_nan=True)
+
+
+VMAP_CASES = [c for c in CASES if c[1] == 0 and "float64" in c[0].dtypes]
+
+
+@pytest.mark.parametrize("case", VMAP_CASES, ids=[_ids(c) for c in VMAP_CASES])
+def test_vmap_matches_loop(case):
+    """ember.vmap over a batch of 3 perturbed copies of each float input == torch, element by element."""
+    op, _, sample = case
+    batched = [i for i, a in enumerate(sample.args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+               and i not in sample.int_args and i not in sample.bool_args]
+    if not batched:
+        pytest.skip("no float tensor input to map over")
+    scales = (1.0, 0.5, 0.75)  # positive: some inputs are probabilities
+    per_elem = []
+    for k in scales:  # torch, one batch element at a time
+        s = Sample(tuple(np.asarray(a * k) if i in batched else a for i, a in enumerate(sample.args)),
+                   sample.kwargs,
+                   int_args=sample.int_args, bool_args=sample.bool_args)
+        t_args, _ = _make(torch, s, "float64", False)
+        per_elem.append(_outputs(op.fn(torch, *t_args, **sample.kwargs)))
+    e_args, _ = _make(ember, sample, "float64", False)
+    stacked = {i: ember.stack([e_args[i] * k for k in scales]) for i in batched}
+
+    def f(*xs):
+        args = list(e_args)
+        for i, x in zip(batched, xs):
+            args[i] = x
+        out = op.fn(ember, *args, **sample.kwargs)
+        return tuple(out) if isinstance(out, (tuple, list)) else out
+
+    try:
+        result = ember.vmap(f)(*[stacked[i] for i in batched])
+    except (TypeError, ValueError) as e:  # outputs vmap cannot stack (Python numbers, ...)
+        if "vmap" in str(e):
+            pytest.skip(f"output not batchable: {e}")
+        raise
+    result = _outputs(result)
+    assert len(result) == len(per_elem[0])
+    for j, r in enumerate(result):
+        for b in range(len(scales)):
+            t = per_elem[b][j]
+            np.testing.assert_allclose(_np(r[b]), _np(t), rtol=op.rtol, atol=op.atol, equal_nan=True)

@@ -1,0 +1,104 @@
+"""Multinomial distribution: category counts over ``total_count`` categorical draws."""
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import ember
+from ember.ops.special import lgamma
+
+from . import constraints
+from .binomial import Binomial
+from .categorical import Categorical
+from .distribution import Distribution
+from .utils import broadcast_all
+
+__all__ = ["Multinomial"]
+
+
+class Multinomial(Distribution):
+    """Multinomial(total_count, probs or logits) over the last dim; samples are count vectors.
+
+    ``sample`` draws ``total_count`` categorical indices per batch element and counts them, as torch
+    does, so the counts match torch's for the same seed. ``log_prob`` does not need total_count.
+    """
+
+    arg_constraints: ClassVar[dict] = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    total_count: int
+
+    @property
+    def mean(self):
+        return self.probs * self.total_count
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def __init__(self, total_count: int = 1, probs=None, logits=None,
+                 validate_args: bool | None = None) -> None:
+        if not isinstance(total_count, int):
+            raise NotImplementedError("inhomogeneous total_count is not supported")
+        self.total_count = total_count
+        self._categorical = Categorical(probs=probs, logits=logits)
+        self._binomial = Binomial(total_count=total_count, probs=self.probs)
+        batch_shape = self._categorical.batch_shape
+        event_shape = self._categorical.param_shape[-1:]
+        super().__init__(batch_shape, event_shape, validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Multinomial, _instance)
+        batch_shape = ember.Size(batch_shape)
+        new.total_count = self.total_count
+        new._categorical = self._categorical.expand(batch_shape)
+        new._binomial = self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape))
+        super(Multinomial, new).__init__(batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self):
+        return constraints.multinomial(self.total_count)
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    def sample(self, sample_shape=()):
+        sample_shape = ember.Size(sample_shape)
+        samples = self._categorical.sample(ember.Size((self.total_count,)) + sample_shape)
+        # (total_count, *sample_shape, *batch_shape) -> (*sample_shape, *batch_shape, total_count)
+        order = list(range(samples.dim()))
+        order.append(order.pop(0))
+        samples = samples.permute(*order)
+        counts = ember.zeros(self._extended_shape(sample_shape), dtype=samples.dtype)
+        counts.scatter_add_(-1, samples, ember.ones_like(samples))
+        return counts.type_as(self.probs)
+
+    def entropy(self):
+        n = ember.tensor(self.total_count)
+        cat_entropy = self._categorical.entropy()
+        term1 = n * cat_entropy - lgamma(n + 1)
+        support = self._binomial.enumerate_support(expand=False)[1:]
+        binomial_probs = ember.exp(self._binomial.log_prob(support))
+        weights = lgamma(support + 1)
+        term2 = (binomial_probs * weights).sum([0, -1])
+        return term1 + term2
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        log_factorial_n = lgamma(value.sum(-1) + 1)
+        log_factorial_xs = lgamma(value + 1).sum(-1)
+        # 0 * log(0) counts as 0: a category with probability 0 that was never drawn
+        logits = ember.where((value == 0) & (logits == -math.inf), 0.0, logits)
+        log_powers = (logits * value).sum(-1)
+        return log_factorial_n - log_factorial_xs + log_powers
