@@ -68,7 +68,7 @@ _add_out_support(globals())
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
-from . import datasets, distributions, func, nn, optim, utils
+from . import datasets, distributions, func, nn, optim, utils, viz
 from .func import vmap
 from .serialization import *
 
