@@ -241,6 +241,8 @@ class _IndexSelect:
             return x.copy()
         bad = (index < 0) | (index >= x.shape[dim])
         if bad.any():
+            if dim != 1:  # torch's dim-1 kernel has its own message (and error type)
+                raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(index[bad][0])} "
                                f"axis_dim={x.shape[dim]}")
         return xp.take(x, index, axis=dim)

@@ -281,7 +281,8 @@ def expand(input, *sizes):
             f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     out = []
-    for i, s in enumerate(sizes):
+    for i in reversed(range(len(sizes))):  # torch checks from the last dim and names the first failure
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
@@ -296,7 +297,7 @@ def expand(input, *sizes):
                 f"The expanded size of the tensor ({s}) must match the existing size ({have}) at "
                 f"non-singleton dimension {i}.  Target sizes: {_fmt(sizes)}.  Tensor sizes: {_fmt(shape)}")
         out.append(s)
-    return Expand.apply(input, shape=tuple(out))
+    return Expand.apply(input, shape=tuple(reversed(out)))
 
 
 def expand_as(input, other):

@@ -214,3 +214,16 @@ def test_nonzero_and_where_forms():
         return [lib.nonzero(x), *lib.nonzero(x, as_tuple=True), x.argsort(dim=0, descending=True)]
     for e, t in zip(*_both(run)):
         _same(e, t)
+
+
+@pytest.mark.parametrize("shape,dim,i", [((5,), 0, 5), ((5,), 0, -1), ((2, 3, 4), 1, 7), ((2, 3, 4), 2, -1),
+                                         ((2, 3, 4), 0, 2), ((2, 3), 1, -1)])
+def test_index_select_out_of_range_like_torch(shape, dim, i):
+    import torch
+    errors = []
+    for lib in (torch, ember):
+        with pytest.raises((IndexError, RuntimeError)) as info:
+            lib.ones(*shape).index_select(dim, lib.tensor([i]))
+        errors.append((info.type, str(info.value)))
+    assert errors[0] == errors[1]
+

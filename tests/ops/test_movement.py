@@ -296,3 +296,15 @@ def test_double_backward_matches_torch(name):
         res.append((g.detach().numpy(), gg.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape,sizes", [((2, 2), (3, 3)), ((2, 3), (3, 3)), ((2, 1, 2), (2, 3, 3)),
+                                         ((2,), (3, 3)), ((2, 2, 2), (3, 3, 3))])
+def test_expand_error_names_torchs_dimension(shape, sizes):
+    import torch
+    msgs = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            lib.ones(*shape).expand(*sizes)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
