@@ -68,7 +68,7 @@ _add_out_support(globals())
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
-from . import backends, cuda, datasets, distributions, func, nn, optim, utils, viz
+from . import backends, cuda, datasets, distributed, distributions, func, nn, optim, utils, viz
 from ._config import *
 from .func import vmap
 from .serialization import *

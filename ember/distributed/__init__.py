@@ -1,0 +1,71 @@
+"""ember.distributed: torch.distributed's process group and collectives, with MPI as the transport.
+
+Start the ranks with ``mpiexec -n 4 python train.py`` or ``python -m ember.distributed.run -n 4
+train.py``; each calls ``init_process_group("mpi")`` and then the collectives below, which take
+tensors and work on their arrays in place (zero-copy for contiguous tensors).
+"""
+from ._group import (
+    DistBackendError,
+    GroupMember,
+    ProcessGroup,
+    ReduceOp,
+    Work,
+    default_pg_timeout,
+    destroy_process_group,
+    get_backend,
+    get_rank,
+    get_world_size,
+    group,
+    init_process_group,
+    is_available,
+    is_initialized,
+    is_mpi_available,
+)
+from .collectives import (
+    all_gather,
+    all_gather_into_tensor,
+    all_reduce,
+    barrier,
+    broadcast,
+    gather,
+    irecv,
+    isend,
+    recv,
+    reduce,
+    reduce_scatter,
+    reduce_scatter_tensor,
+    scatter,
+    send,
+)
+
+__all__ = [
+    "DistBackendError",
+    "GroupMember",
+    "ProcessGroup",
+    "ReduceOp",
+    "Work",
+    "all_gather",
+    "all_gather_into_tensor",
+    "all_reduce",
+    "barrier",
+    "broadcast",
+    "default_pg_timeout",
+    "destroy_process_group",
+    "gather",
+    "get_backend",
+    "get_rank",
+    "get_world_size",
+    "group",
+    "init_process_group",
+    "irecv",
+    "is_available",
+    "is_initialized",
+    "is_mpi_available",
+    "isend",
+    "recv",
+    "reduce",
+    "reduce_scatter",
+    "reduce_scatter_tensor",
+    "scatter",
+    "send",
+]
