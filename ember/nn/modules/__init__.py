@@ -9,4 +9,5 @@ from .loss import *
 from .module import *
 from .normalization import *
 from .pooling import *
+from .rnn import *
 from .sparse import *
