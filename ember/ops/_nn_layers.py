@@ -17,6 +17,28 @@ def _norm_name(x, weight, bias, mean, var, **params):
     return params["name"]
 
 
+def _batch_norm_like_torch(xp, x, weight, bias, mean, var, axes, w_shape, eps):
+    """float32 batch norm rounded as torch's CPU kernel rounds it: statistics accumulated in float64,
+    then y = fma(x, alpha, beta) with alpha = invstd * weight and beta = bias - mean * alpha in float32."""
+    from .._vec_math import fma32
+    f32 = xp.float32
+    if mean is None:
+        x64 = x.astype(xp.float64)
+        mu64 = x64.mean(axis=axes, keepdims=True)
+        centred = x64 - mu64
+        v64 = (centred * centred).mean(axis=axes, keepdims=True)
+        mu = mu64.astype(f32)
+        invstd = (1.0 / xp.sqrt(v64 + eps)).astype(f32)
+        v = v64.astype(f32)
+    else:
+        mu, v = mean.reshape(w_shape), var.reshape(w_shape)
+        invstd = (1.0 / xp.sqrt(v.astype(xp.float64) + eps)).astype(f32)
+    alpha = invstd if weight is None else invstd * weight.reshape(w_shape)
+    beta = -(mu * alpha) if bias is None else bias.reshape(w_shape) - mu * alpha
+    y = fma32(x, xp.broadcast_to(alpha, x.shape), xp.broadcast_to(beta, x.shape))
+    return y.astype(f32, copy=False), mu.ravel(), v.ravel()
+
+
 @primitive(outputs=1)
 class Normalize:
     """(x - mean) / sqrt(var + eps) * weight + bias: batch, layer and group norm in one op.
@@ -28,6 +50,8 @@ class Normalize:
     grad_fn = staticmethod(_norm_name)
 
     def forward(xp, x, weight, bias, mean, var, stat_shape, axes, w_shape, eps, name):
+        if name == "NativeBatchNormBackward0" and x.dtype == xp.float32 and x.ndim > 2:  # (N, C) differs
+            return _batch_norm_like_torch(xp, x, weight, bias, mean, var, axes, w_shape, eps)
         if mean is None:
             xs = x.reshape(stat_shape)
             mu = xs.mean(axis=axes, keepdims=True)

@@ -15,6 +15,7 @@ import math
 import warnings
 
 from .. import _dtype
+from ._cascade import nll_sum, softmax_sum, torch_sum
 from ._precise import precise
 from ._registry import primitive
 from ._utils import broadcast_shapes, normalize_dim
@@ -55,9 +56,10 @@ class Softmax:
         if a.size == 0:
             return x.copy()
         e = precise(xp, xp.exp, a - xp.amax(a, axis=ax, keepdims=True))
-        # torch multiplies by the reciprocal of the sum (one division per row), and so do we: the
-        # rounding then matches torch's
-        return (e * (1 / xp.sum(e, axis=ax, keepdims=True))).reshape(x.shape)
+        # along the last dim torch multiplies by the reciprocal of the sum (one division per row),
+        # along another it divides; doing the same (and summing in its order) matches its rounding
+        total = softmax_sum(xp, e, ax)
+        return (e * (1 / total) if ax == a.ndim - 1 else e / total).reshape(x.shape)
 
     def backward(grad, x, result, dim):
         return result * (grad - (grad * result).sum(dim=dim, keepdim=True))
@@ -78,8 +80,7 @@ class LogSoftmax:
         if a.size == 0:
             return x.copy()
         s = a - xp.amax(a, axis=ax, keepdims=True)
-        return (s - precise(xp, xp.log, xp.sum(precise(xp, xp.exp, s), axis=ax, keepdims=True))
-                ).reshape(x.shape)
+        return (s - precise(xp, xp.log, softmax_sum(xp, precise(xp, xp.exp, s), ax))).reshape(x.shape)
 
     def backward(grad, x, result, dim):
         return grad - exp(result) * grad.sum(dim=dim, keepdim=True)
@@ -333,10 +334,10 @@ class Glu:
 
 
 # --------------------------------------------------------------------------- losses: shared pieces
-def _reduce(xp, loss, reduction, denom=None):
+def _reduce(xp, loss, reduction, denom=None, total_fn=torch_sum):
     if reduction == "none":
         return loss
-    total = xp.sum(loss)
+    total = total_fn(xp, loss)  # torch's order of additions (sum's, or nll_loss's own cascade)
     if reduction == "sum":
         return total
     return total / (loss.size if denom is None else denom)
@@ -491,7 +492,7 @@ class NllLoss:
         picked = xp.squeeze(xp.take_along_axis(x, xp.expand_dims(safe, cax), axis=cax), axis=cax)
         w = valid.astype(x.dtype) if weight is None else xp.where(valid, weight[safe], 0).astype(x.dtype)
         loss = xp.where(valid, -picked * w, 0).astype(x.dtype)
-        return _reduce(xp, loss, reduction, denom=xp.sum(w))
+        return _reduce(xp, loss, reduction, denom=nll_sum(xp, w), total_fn=nll_sum)
 
     def backward(grad, x, target, weight=None, ignore_index=-100, reduction="mean"):
         cax = _class_axis(x)

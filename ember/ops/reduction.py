@@ -11,6 +11,8 @@ import math
 
 from .. import _dtype, return_types
 from ..autograd import grad_mode
+from ._cascade import torch_mean, torch_sum
+from ._precise import precise
 from ._registry import _legacy_name, primitive
 from ._utils import normalize_dim, normalize_dims
 from .pointwise import abs, exp, isnan, maximum, minimum, pow, sign, where
@@ -97,7 +99,7 @@ class Sum:
     jvp = "linear"
 
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
-        return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
+        return torch_sum(xp, x, dim, keepdim, dtype)  # in torch's addition order: same last bits
 
     def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):
         return _expand_back(grad, shape, dim, keepdim)
@@ -120,7 +122,7 @@ class Mean:
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         if x.size == 0:  # nan, as torch gives, without NumPy's "mean of empty slice" warning
             return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype) / 0
-        return xp.mean(x, axis=dim, keepdims=keepdim, dtype=dtype)
+        return torch_mean(xp, x, dim, keepdim, dtype)
 
     def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):
         n = _count(shape, range(len(shape)) if dim is None else dim)
@@ -455,6 +457,8 @@ class VectorNorm:
     grad_fn = "LinalgVectorNormBackward0"
 
     def forward(xp, x, ord=2.0, dim=None, keepdim=False):
+        if ord == 2:  # the common norm first, without the |x| it does not need
+            return xp.sqrt((x * x).sum(axis=dim, keepdims=keepdim))
         a = xp.abs(x)
         if ord == math.inf:
             return xp.amax(a, axis=dim, keepdims=keepdim)
@@ -522,7 +526,8 @@ class Logsumexp:
         # shift by the max so exp cannot overflow; an infinite max is left unshifted (inf - inf = nan)
         m = xp.amax(x, axis=dim, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.sum(xp.exp(x - m), axis=dim, keepdims=True)) + m
+        # torch's order of additions and (nearly) correctly rounded exp/log: the same last bits
+        out = precise(xp, xp.log, torch_sum(xp, precise(xp, xp.exp, x - m), dim, True)) + m
         return out if keepdim else xp.squeeze(out, axis=dim)
 
     def backward(grad, x, result, dim, keepdim=False):

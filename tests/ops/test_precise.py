@@ -38,3 +38,22 @@ def test_precise_keeps_dtype_and_large_arrays_fast_path():
     assert precise(np, np.exp, small).dtype == np.float32
     assert precise(np, np.exp, big).dtype == np.float32
     assert precise(np, np.exp, small.astype(np.float64)).dtype == np.float64
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_4d_float32_bits_match_torch(training):
+    g = np.random.default_rng(3)
+    x = g.normal(size=(8, 4, 5, 5)).astype(np.float32)
+    w = g.uniform(0.5, 1.5, size=4).astype(np.float32)
+    b = g.normal(size=4).astype(np.float32)
+    outs = []
+    for lib in (ember, torch):
+        rm, rv = lib.zeros(4), lib.ones(4) * 1.3
+        y = lib.nn.functional.batch_norm(lib.tensor(x), rm, rv, lib.tensor(w), lib.tensor(b),
+                                         training=training)
+        outs.append(y.numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6)
+    if not training:  # running statistics: bit for bit
+        np.testing.assert_array_equal(outs[0], outs[1])
+    else:  # batch statistics: torch's invstd rounding isn't reproduced yet (was ~54% off before)
+        assert (outs[0] != outs[1]).mean() < 0.3
