@@ -56,6 +56,7 @@ from .ops._out import add_out_support as _add_out_support
 from .ops.conv import *
 from .ops.indexing import *
 from .ops.linalg import *
+from .ops.linalg_ext import *
 from .ops.movement import *
 from .ops.nn_ops import *
 from .ops.pointwise import *
@@ -68,7 +69,7 @@ _add_out_support(globals())
 _random.bind(Tensor)
 
 # Subpackages that build on the core (they import the names above)
-from . import backends, cuda, datasets, distributed, distributions, func, nn, optim, utils, viz
+from . import backends, cuda, datasets, distributed, distributions, func, linalg, nn, optim, utils, viz
 from ._config import *
 from .func import vmap
 from .serialization import *

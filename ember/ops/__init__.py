@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import conv, indexing, linalg, movement, nn_ops, pointwise, reduction, special
+from . import conv, indexing, linalg, linalg_ext, movement, nn_ops, pointwise, reduction, special
 from ._registry import apply_inplace
 
-__all__ = ["bind_methods", "conv", "indexing", "linalg", "movement", "nn_ops", "pointwise", "reduction", "special"]
+__all__ = ["bind_methods", "conv", "indexing", "linalg", "linalg_ext", "movement", "nn_ops", "pointwise", "reduction", "special"]
 
-_FAMILIES = [pointwise, reduction, movement, indexing, linalg, nn_ops, conv, special]
+_FAMILIES = [pointwise, reduction, movement, indexing, linalg, linalg_ext, nn_ops, conv, special]
 
 
 def _operand(other):
