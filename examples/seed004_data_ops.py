@@ -1,10 +1,11 @@
 """Seed 004, section 04 (data operations), the blogger's complete code, run with ember.
 
-`print(dir(torch.distributions))` from the seed is left out (the two libraries' lists differ by design);
-the generator is seeded before `torch.randn` so the printed draw is reproducible (ember's stream is
+The generator is seeded before `torch.randn` so the printed draw is reproducible (ember's stream is
 torch's).
 """
 import ember as torch
+
+print(dir(torch.distributions))
 
 print('1.张量的创建')
 t = torch.ones(4)

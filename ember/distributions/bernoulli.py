@@ -8,7 +8,7 @@ from typing import ClassVar
 import ember
 
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import _softplus, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
@@ -19,7 +19,7 @@ def _bce_with_logits(logits, target):
     return _softplus(logits) - target * logits
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """Bernoulli(probs): 1 with probability ``probs``, else 0. Give ``probs`` or ``logits``."""
 
     arg_constraints: ClassVar[dict] = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -98,3 +98,10 @@ class Bernoulli(Distribution):
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
+
+    @property
+    def _natural_params(self):
+        return (ember.log(self.probs / (1 - self.probs)),)
+
+    def _log_normalizer(self, x):
+        return ember.log1p(ember.exp(x))

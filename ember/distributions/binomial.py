@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import ember
+from ember._distributions_samplers import sample_binomial
 from ember.ops.special import lgamma
 
 from . import constraints
-from ._samplers import sample_binomial
 from .distribution import Distribution
 from .utils import _clamp_by_zero, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 

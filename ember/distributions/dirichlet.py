@@ -6,16 +6,16 @@ from typing import ClassVar
 import numpy as np
 
 import ember
+from ember._distributions_samplers import standard_gamma
 from ember.ops.special import digamma, lgamma, xlogy
 
 from . import constraints
-from ._samplers import standard_gamma
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(concentration) over the last dim.
 
     ``rsample`` normalises independent Gamma(concentration_i, 1) draws; its gradient flows through
@@ -80,3 +80,10 @@ class Dirichlet(Distribution):
         a0 = self.concentration.sum(-1)
         return (lgamma(self.concentration).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0)
                 - ((self.concentration - 1.0) * digamma(self.concentration)).sum(-1))
+
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
+
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))

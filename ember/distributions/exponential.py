@@ -7,13 +7,13 @@ from typing import ClassVar
 import ember
 
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 __all__ = ["Exponential"]
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential distribution with rate ``rate`` (mean ``1 / rate``)."""
 
     arg_constraints: ClassVar[dict] = {"rate": constraints.positive}
@@ -69,3 +69,10 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - ember.log(self.rate)
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -ember.log(-x)

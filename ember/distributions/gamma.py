@@ -1,4 +1,4 @@
-"""Gamma and Chi2 distributions."""
+"""Gamma distribution."""
 from __future__ import annotations
 
 from numbers import Number
@@ -7,17 +7,17 @@ from typing import ClassVar
 import numpy as np
 
 import ember
+from ember._distributions_samplers import gammainc_array, standard_gamma
 from ember.ops.special import digamma, lgamma, xlogy
 
 from . import constraints
-from ._samplers import gammainc_array, standard_gamma
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
-__all__ = ["Chi2", "Gamma"]
+__all__ = ["Gamma"]
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma(concentration, rate): density ``rate^a x^(a-1) e^(-rate x) / Gamma(a)``.
 
     ``rsample`` is differentiable in both parameters: in ``rate`` through the division, in
@@ -84,19 +84,9 @@ class Gamma(Distribution):
         a = self.concentration.detach()._data
         return ember.as_tensor(gammainc_array(a, x).astype(x.dtype))
 
-
-class Chi2(Gamma):
-    """Chi-squared with ``df`` degrees of freedom: Gamma(df / 2, 1 / 2)."""
-
-    arg_constraints: ClassVar[dict] = {"df": constraints.positive}
-
-    def __init__(self, df, validate_args: bool | None = None) -> None:
-        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Chi2, _instance)
-        return super().expand(batch_shape, new)
-
     @property
-    def df(self):
-        return self.concentration * 2
+    def _natural_params(self):
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * ember.log(-y.reciprocal())

@@ -7,9 +7,9 @@ from typing import ClassVar
 import numpy as np
 
 import ember
+from ember._distributions_linalg import cholesky, solve_triangular
 
 from . import constraints
-from ._linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import _batch_mv, _standard_normal, lazy_property
 

@@ -5,17 +5,17 @@ from numbers import Number
 from typing import ClassVar
 
 import ember
+from ember._distributions_samplers import sample_poisson
 from ember.ops.special import lgamma, xlogy
 
 from . import constraints
-from ._samplers import sample_poisson
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Poisson(rate): counts with mean and variance ``rate``."""
 
     arg_constraints: ClassVar[dict] = {"rate": constraints.nonnegative}
@@ -57,3 +57,10 @@ class Poisson(Distribution):
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
         return xlogy(value, rate) - rate - lgamma(value + 1)
+
+    @property
+    def _natural_params(self):
+        return (ember.log(self.rate),)
+
+    def _log_normalizer(self, x):
+        return ember.exp(x)

@@ -14,6 +14,8 @@ __all__ = [
     "lazy_property",
     "logits_to_probs",
     "probs_to_logits",
+    "tril_matrix_to_vec",
+    "vec_to_tril_matrix",
 ]
 
 
@@ -113,3 +115,36 @@ def _batch_mv(bmat, bvec):
 
 def _log_2pi() -> float:
     return math.log(2 * math.pi)
+
+
+def _tril_positions(n: int, diag: int) -> np.ndarray:
+    """Flat (row-major) positions of the lower triangle (offset ``diag``) of an n x n matrix."""
+    rows, cols = np.tril_indices(n, diag)
+    return rows * n + cols
+
+
+def vec_to_tril_matrix(vec, diag: int = 0):
+    """Fill a lower-triangular matrix (offset ``diag``) row by row from the last dim of ``vec``."""
+    # solve n(n+1)/2 + n*diag (the triangle size) = len for n
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1] + 4 * abs(diag) * (diag + 1))
+         ** 0.5) / 2
+    eps = float(np.finfo(np.float32).eps)
+    if round(n) - n > eps:
+        raise ValueError(f"The size of last dimension is {vec.shape[-1]} which cannot be expressed "
+                         "as the lower triangular part of a square D x D matrix.")
+    n = round(n)
+    # a gather instead of a scatter: each matrix slot reads its vector entry, or an appended zero
+    length = vec.shape[-1]
+    source = np.full(n * n, length)
+    source[_tril_positions(n, diag)] = np.arange(length)
+    padded = ember.cat([vec, ember.zeros((*tuple(vec.shape[:-1]), 1), dtype=vec.dtype)], -1)
+    return padded[..., ember.tensor(source)].reshape((*tuple(vec.shape[:-1]), n, n))
+
+
+def tril_matrix_to_vec(mat, diag: int = 0):
+    """The lower triangle (offset ``diag``) of the last two dims, read row by row."""
+    n = mat.shape[-1]
+    if not (-n <= diag < n):
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    flat = mat.reshape(tuple(mat.shape[:-2]) + (n * n,))
+    return flat[..., ember.tensor(_tril_positions(n, diag))]

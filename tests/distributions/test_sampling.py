@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.distributions._samplers import gammainc_array, standard_gamma_grad_array
+from ember._distributions_samplers import gammainc_array, standard_gamma_grad_array
 from tests.distributions._cases import build
 
 torch = pytest.importorskip("torch")

@@ -116,7 +116,9 @@ def test_kl_gradient_and_registry():
     (g,) = ember.autograd.grad(kl, loc)
     np.testing.assert_allclose(g.numpy(), loc.detach().numpy() / 4, rtol=1e-6)
     with pytest.raises(NotImplementedError, match="No KL"):
-        D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(1.0))
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Cauchy(0.0, 1.0))
+    with pytest.raises(NotImplementedError, match="different exponential families"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(1.0))  # torch's Bregman fallback refuses
 
     class MyNormal(D.Normal):
         pass

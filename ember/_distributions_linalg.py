@@ -1,4 +1,4 @@
-"""The two linear-algebra primitives MultivariateNormal needs: Cholesky and triangular solve.
+"""Cholesky and triangular solve for ember.distributions (MultivariateNormal, Wishart, LKJ, ...).
 
 ember's ops/linalg.py has no factorisations yet, so they live here, private to distributions.
 Both backwards are written in ember ops (differentiable again).
