@@ -367,8 +367,9 @@ def _parse(xp, shape, index):
     """Split a key into (basic key, name of its last op, advanced entries [(dim in the view, item)])."""
     items = _items(xp, index)
     ndim = len(shape)
-    used = sum(1 if isinstance(e, (int, slice)) else e[1].ndim if type(e) is tuple and e[0] != "bool"
-               else 0 for e in items)
+    # an int, slice or integer index array uses one dim; a boolean mask uses as many dims as it has
+    used = sum(1 if isinstance(e, (int, slice)) else (e[1].ndim if e[0] == "mask" else 1)
+               if type(e) is tuple and e[0] != "bool" else 0 for e in items)
     if ndim == 0 and any(isinstance(e, int) for e in items):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")

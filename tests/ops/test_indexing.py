@@ -227,3 +227,15 @@ def test_index_select_out_of_range_like_torch(shape, dim, i):
         errors.append((info.type, str(info.value)))
     assert errors[0] == errors[1]
 
+
+
+@pytest.mark.parametrize("key", ["idx3", "(idx3, 1)", "(idx3, idx3)", "mask2"])
+def test_multi_dim_index_arrays_count_as_one_dim(key):
+    import torch
+    shapes = []
+    for lib in (torch, ember):
+        x = lib.arange(24.0).reshape(4, 6)
+        idx3 = lib.tensor([[[0, 1], [2, 3]]])
+        mask2 = x > 10
+        shapes.append(tuple(x[eval(key, {"idx3": idx3, "mask2": mask2})].shape))
+    assert shapes[0] == shapes[1]
