@@ -42,6 +42,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._finfo import finfo, iinfo
 from ._printing import set_printoptions
 from ._tensor import Size, Tensor
 from .autograd import (
@@ -53,7 +54,9 @@ from .autograd import (
     set_grad_enabled,
 )
 from .ops._out import add_out_support as _add_out_support
+from .ops.composite import *
 from .ops.conv import *
+from .ops.extra import *
 from .ops.indexing import *
 from .ops.linalg import *
 from .ops.linalg_ext import *

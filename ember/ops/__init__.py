@@ -9,12 +9,25 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import conv, indexing, linalg, linalg_ext, movement, nn_ops, pointwise, reduction, special
+from . import (
+    composite,
+    conv,
+    extra,
+    indexing,
+    linalg,
+    linalg_ext,
+    movement,
+    nn_ops,
+    pointwise,
+    reduction,
+    special,
+)
 from ._registry import apply_inplace
 
-__all__ = ["bind_methods", "conv", "indexing", "linalg", "linalg_ext", "movement", "nn_ops", "pointwise", "reduction", "special"]
+__all__ = ["bind_methods", "composite", "conv", "extra", "indexing", "linalg", "linalg_ext", "movement", "nn_ops", "pointwise", "reduction", "special"]
 
-_FAMILIES = [pointwise, reduction, movement, indexing, linalg, linalg_ext, nn_ops, conv, special]
+# composite and extra last: their bind() removes names the generic loop would wrongly make methods
+_FAMILIES = [pointwise, reduction, movement, indexing, linalg, linalg_ext, nn_ops, conv, special, composite, extra]
 
 
 def _operand(other):
