@@ -19,6 +19,8 @@ from .autograd import grad_mode
 
 __all__ = ["Size", "Tensor"]
 
+_ENGINE_BACKWARD = None
+
 
 def _INFERENCE_EXTRA() -> dict:
     return {"inference": True}  # tensors made in inference_mode report is_inference()
@@ -344,8 +346,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ember.autograd.backward)."""
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        global _ENGINE_BACKWARD
+        if _ENGINE_BACKWARD is None:  # the engine is imported after this module: looked up once
+            from .autograd.engine import backward as _ENGINE_BACKWARD
+        _ENGINE_BACKWARD(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement."""

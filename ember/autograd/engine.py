@@ -15,7 +15,19 @@ from __future__ import annotations
 import heapq
 
 from . import anomaly_mode, grad_mode
-from .graph import AccumulateGrad, edge_of
+from .graph import AccumulateGrad, OpNode, _run_backward, edge_of
+
+_LAZY: dict = {}  # Tensor and ones_like, imported on first use (they import this package)
+
+
+def _lazy(name):
+    obj = _LAZY.get(name)
+    if obj is None:
+        from .. import _creation, _tensor
+        _LAZY["Tensor"] = _tensor.Tensor
+        _LAZY["ones_like"] = _creation.ones_like
+        obj = _LAZY[name]
+    return obj
 
 __all__ = ["backward", "grad"]
 
@@ -29,15 +41,14 @@ def _as_tuple(x):
 
 
 def _make_root_grads(outputs, grad_outputs, is_grads_batched=False):
-    from .._creation import ones_like
-    from .._tensor import Tensor
+    Tensor = _lazy("Tensor")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
             if out.requires_grad and out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = ones_like(out)
+            g = _lazy("ones_like")(out)
         elif isinstance(g, Tensor):
             if g.shape != out.shape and not is_grads_batched:
                 raise RuntimeError(
@@ -90,24 +101,26 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     accumulate: whether AccumulateGrad nodes write into ``.grad`` (``grad()`` passes False).
     """
     root_nodes = [edge[0] for edge, _ in roots]
-    order = _collect(root_nodes)
-
     if targets is not None:
+        order = _collect(root_nodes)
         target_nodes = {node for node, _ in targets}
         needed = set()
         for node in order:  # post-order: a node's inputs are decided before the node itself
-            if node in target_nodes or any(n in needed for n, _ in node.next_functions if n is not None):
+            if node in target_nodes:
                 needed.add(node)
+                continue
+            for n, _ in node.next_functions:
+                if n in needed:  # (None is never in it)
+                    needed.add(node)
+                    break
+        deps = {}
+        for node in needed:
+            for nxt, _ in node.next_functions:
+                if nxt is not None and nxt in needed:
+                    deps[nxt] = deps.get(nxt, 0) + 1
     else:
         needed = None
-
-    deps = {}
-    for node in order:
-        if needed is not None and node not in needed:
-            continue
-        for nxt, _ in node.next_functions:
-            if nxt is not None and (needed is None or nxt in needed):
-                deps[nxt] = deps.get(nxt, 0) + 1
+        deps = _count_dependencies(root_nodes)
 
     buffers = {}
     for (node, nr), g in roots:
@@ -120,22 +133,28 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
 
     heap = [(-n._seq, n) for n in buffers if deps.get(n, 0) == 0]
     heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    run_backward = _run_backward()
+    anomaly = anomaly_mode.STATE
     prev_mode = grad_mode.STATE.enabled
     grad_mode.STATE.enabled = create_graph
     try:
         while heap:
-            _, node = heapq.heappop(heap)
+            node = pop(heap)[1]
             grads = buffers.pop(node)
             if node._prehooks:
                 grads = _run_prehooks(node, grads)
             if targets is not None:
-                for i, g in enumerate(grads):
-                    if (node, i) in targets:
-                        targets[(node, i)] = g
-            if not accumulate and type(node) is AccumulateGrad:
-                continue
-            if anomaly_mode.STATE.enabled:
+                if node in target_nodes:
+                    for i, g in enumerate(grads):
+                        if (node, i) in targets:
+                            targets[(node, i)] = g
+                if not accumulate and type(node) is AccumulateGrad:
+                    continue
+            if anomaly.enabled:
                 outs = _apply_with_anomaly(node, grads)
+            elif isinstance(node, OpNode):  # the registry's backward, without OpNode.apply's hop
+                outs = run_backward(node, grads)
             else:
                 outs = node.apply(tuple(grads))
             if node._hooks:
@@ -147,15 +166,38 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                     continue
                 buf = buffers.get(nxt)
                 if buf is None:
-                    buf = buffers[nxt] = [None] * nxt.num_outputs
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    if nxt.num_outputs == 1:
+                        buffers[nxt] = [g]
+                    else:
+                        buf = buffers[nxt] = [None] * nxt.num_outputs
+                        buf[nr] = g
+                else:
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+                    push(heap, (-nxt._seq, nxt))
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
+
+
+def _count_dependencies(root_nodes):
+    """For every node reachable from the roots, how many edges lead into it (one walk, no order)."""
+    deps = {}
+    stack = list(dict.fromkeys(root_nodes))
+    seen = set(stack)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is None:
+                continue
+            if nxt in seen:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
 
 
 def _apply_with_anomaly(node, grads):
@@ -189,13 +231,12 @@ def _run_posthooks(node, outs, grads):
 
 def accumulate_into_leaf(var, g):
     """Add g into var.grad: a fresh copy the first time (so .grad owns its memory), in place after."""
-    from .._tensor import Tensor
     if g is None:
         return
     if grad_mode.STATE.enabled:  # create_graph: keep the graph of the gradient itself
         var._grad = g if var._grad is None else var._grad + g
     elif var._grad is None:
-        var._grad = Tensor._wrap(g._data.copy(), g.dtype)
+        var._grad = _lazy("Tensor")._wrap(g._data.copy(), g.dtype)
     elif var._grad.requires_grad:
         var._grad = var._grad + g
     else:
@@ -232,7 +273,7 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None) -> None:
     """Compute the gradient of ``tensors`` w.r.t. graph leaves and accumulate it into their ``.grad``."""
-    from .._tensor import Tensor
+    Tensor = _lazy("Tensor")
     tensors = _as_tuple(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
@@ -269,7 +310,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
-    from .._tensor import Tensor
+    Tensor = _lazy("Tensor")
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)

@@ -164,6 +164,7 @@ def _run_backward():
 
 
 _RUN_BACKWARD = None
+_ACCUMULATE = None
 
 
 class AccumulateGrad(Node):
@@ -177,8 +178,10 @@ class AccumulateGrad(Node):
         self._post_hooks = None
 
     def apply(self, grads):
-        from .engine import accumulate_into_leaf
-        accumulate_into_leaf(self.variable, grads[0])
+        global _ACCUMULATE
+        if _ACCUMULATE is None:  # the engine imports this module: looked up once, on first use
+            from .engine import accumulate_into_leaf as _ACCUMULATE
+        _ACCUMULATE(self.variable, grads[0])
         return ()
 
 

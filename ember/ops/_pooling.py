@@ -7,6 +7,7 @@ gradient evenly over each window) are each other's backward, so double backward 
 """
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 from ._registry import primitive
@@ -207,7 +208,15 @@ class AvgPool:
     def forward(xp, x, geom):
         nd = len(geom.kernel)
         win = _windows(xp, _pad(xp, x, geom.padding), geom.kernel, geom.stride, geom.dilation, geom.out)
-        summed = win.sum(axis=tuple(range(-nd, 0)))
+        if _prod(geom.kernel) <= 16:
+            # One strided add per kernel tap, in the window's row-major order (torch's order too):
+            # NumPy's sum over the last, tiny axes of a strided view runs several times slower.
+            summed = None
+            for tap in itertools.product(*(range(k) for k in geom.kernel)):
+                v = win[(Ellipsis,) + tap]
+                summed = xp.array(v) if summed is None else xp.add(summed, v, out=summed)
+        else:
+            summed = win.sum(axis=tuple(range(-nd, 0)))
         return (summed / _avg_divisor(xp, geom, x.dtype.type)).astype(x.dtype)
 
     def backward(grad, x, geom):
@@ -224,12 +233,32 @@ class _AvgPoolAdjoint:
         nd = len(geom.kernel)
         scaled = (grad / _avg_divisor(xp, geom, grad.dtype.type)).astype(grad.dtype)
         lead, out = grad.shape[:-nd], grad.shape[-nd:]
+        if (geom.stride == tuple(geom.kernel) and not any(lo or hi for lo, hi in geom.padding)
+                and all(d == 1 for d in geom.dilation)
+                and all(o * k <= n for o, k, n in zip(out, geom.kernel, geom.in_shape[-nd:]))):
+            return _tile_windows(xp, scaled, geom.in_shape, geom.kernel)
         cols = xp.broadcast_to(scaled.reshape(lead + (1,) * nd + out), lead + tuple(geom.kernel) + out)
         return xp.ascontiguousarray(_col2im(xp, cols, geom.in_shape, geom.kernel, geom.stride,
                                             geom.padding, geom.dilation, geom.out))
 
     def backward(gg, grad, geom):
         return AvgPool.apply(gg, geom=geom)
+
+
+def _tile_windows(xp, vals, in_shape, kernel):
+    """Windows that tile the input (stride == kernel, no padding): each value copied over its window
+    in one pass, instead of one strided add per tap; rows and columns no window covers stay zero."""
+    nd = len(kernel)
+    lead, out = vals.shape[:-nd], vals.shape[-nd:]
+    inter = tuple(x for o, k in zip(out, kernel) for x in (o, 1))
+    full = tuple(x for o, k in zip(out, kernel) for x in (o, k))
+    tiled = xp.broadcast_to(vals.reshape(lead + inter), lead + full).reshape(
+        lead + tuple(o * k for o, k in zip(out, kernel)))
+    if tiled.shape == tuple(in_shape):
+        return tiled
+    acc = xp.zeros(tuple(in_shape), dtype=vals.dtype)
+    acc[(Ellipsis,) + tuple(slice(0, o * k) for o, k in zip(out, kernel))] = tiled
+    return acc
 
 
 def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):

@@ -20,6 +20,7 @@ import inspect
 
 import numpy as np
 
+from .._dtype import _FROM_NP as _FROM_NP_TABLE
 from .._dtype import _DefaultDtype, from_numpy_dtype, result_type
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import STATE as _ANOMALY
@@ -27,6 +28,7 @@ from ..autograd.anomaly_mode import record_trace
 from ..autograd.forward_ad import STATE as _FW
 from ..autograd.forward_ad import propagate as _fw_propagate
 from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of
+from ..autograd.graph import _seq as _node_seq
 
 __all__ = ["Primitive", "apply_inplace", "primitive", "run_backward"]
 
@@ -35,6 +37,17 @@ _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
 _NODE_CLASSES: dict = {}
 _Tensor = None  # ember.Tensor, set on first use (the tensor module imports this one)
+_PY_NUMBERS = (float, int, bool)
+
+
+class _NpDtypes(dict):
+    """NumPy dtype -> ember dtype, with from_numpy_dtype's error for dtypes ember cannot hold."""
+
+    def __missing__(self, key):
+        return from_numpy_dtype(key)
+
+
+_FROM_NP = _NpDtypes(_FROM_NP_TABLE)
 
 
 class Primitive:
@@ -94,28 +107,34 @@ class Primitive:
 
     def apply(self, *args, **params):
         """Run the op on Tensors / Python scalars and record the graph when needed."""
-        from .._tensor import Tensor
+        Tensor = _Tensor if _Tensor is not None else _tensor_type()
         arrays = []
         requires = False
         if self.elementwise:
-            dt = result_type(*args)
-            if self.to_float and dt._rank < 2:
-                dt = _DefaultDtype.value
+            dt = _same_float_dtype(args, Tensor)  # the common case, without the general promotion
+            if dt is None:
+                dt = result_type(*args)
+                if self.to_float and dt._rank < 2:
+                    dt = _DefaultDtype.value
             npdt = dt.np
             for a in args:
-                if isinstance(a, Tensor):
+                if type(a) is Tensor or isinstance(a, Tensor):
                     arr = a._data
                     if arr.dtype != npdt:
                         arr = arr.astype(npdt)
-                    requires = requires or a._requires_grad
-                else:
+                    if a._requires_grad:
+                        requires = True
+                elif type(a) is int:  # int64 first, then one rounding (a big int via float64 rounds twice)
                     arr = np.asarray(a).astype(npdt)
+                else:
+                    arr = np.array(a, dtype=npdt)
                 arrays.append(arr)
         else:
             for a in args:
-                if isinstance(a, Tensor):
+                if type(a) is Tensor or isinstance(a, Tensor):
                     arrays.append(a._data)
-                    requires = requires or a._requires_grad
+                    if a._requires_grad:
+                        requires = True
                 else:
                     arrays.append(a)
 
@@ -144,7 +163,9 @@ class Primitive:
                 _fw_propagate(self, args, params, results)
             return results
 
-        result = _wrap(out)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        result = Tensor._wrap(out, _FROM_NP[out.dtype])
         if self.view:
             _mark_view((result,), args)
         if record:
@@ -155,32 +176,45 @@ class Primitive:
         return result
 
     def _record(self, args, params, results):
-        from .._tensor import Tensor
+        Tensor = _Tensor
         name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(*args, **params)
         cls = _NODE_CLASSES.get(name)
         if cls is None:  # one OpNode subclass per name, so type(y.grad_fn).__name__ is torch's too
             cls = _NODE_CLASSES[name] = type(name, (OpNode,), {"__slots__": ()})
         node = cls.__new__(cls)
-        OpNode.__init__(node, tuple(edge_of(a) if isinstance(a, Tensor) else _NO_EDGE for a in args))
-        node._name = name
-        node.op = self
         mask, when = self.save_mask, self.save_when
+        edges = []
         saved = []
+        in_meta = []
         for i, a in enumerate(args):
             if not isinstance(a, Tensor):
+                edges.append(_NO_EDGE)
                 saved.append(a)
-            elif (mask is None or i >= len(mask) or mask[i]) and (
-                    i >= len(when) or when[i] is None or any(  # varargs (einsum): saved
-                        isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i])):
-                saved.append(SavedTensor(a))
-            else:
+                in_meta.append(None)
+                continue
+            # edge_of, inlined for the common case (an op's output that is not a view)
+            fn = a.grad_fn
+            edges.append((fn, a._output_nr) if fn is not None and a._base is None else edge_of(a))
+            in_meta.append((a._data.shape, a.dtype))
+            if mask is not None and i < len(mask) and not mask[i]:
                 saved.append(None)
+            elif i < len(when) and when[i] is not None and not any(  # varargs (einsum): saved
+                    isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i]):
+                saved.append(None)  # only feeds gradients of inputs that need none
+            else:
+                saved.append(SavedTensor(a))
+        node.next_functions = tuple(edges)  # Node.__init__'s fields, set here: one call less per op
+        node._seq = next(_node_seq)
+        node._hooks = None
+        node._prehooks = None
+        node._name = name
+        node.op = self
         node.saved = saved
-        node.in_meta = [(a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
-        node.result = (
-            tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)
-            if self.save_result else None
-        )
+        node.in_meta = in_meta
+        if self.save_result:
+            node.result = tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)
+        else:
+            node.result = None
         node.params = params
         node.released = False
         if _ANOMALY.enabled:
@@ -190,11 +224,36 @@ class Primitive:
         return node
 
 
-def _wrap(arr):
+def _tensor_type():
+    """ember.Tensor, looked up once (the tensor module imports this one, so not at import time)."""
+    global _Tensor
     from .._tensor import Tensor
+    _Tensor = Tensor
+    return Tensor
+
+
+def _same_float_dtype(args, Tensor):
+    """The result dtype when every tensor argument has the same floating dtype and the rest are
+    Python numbers (then promotion cannot change it); None to take the general path."""
+    dt = None
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a.dtype
+            if dt is None:
+                dt = d
+            elif d is not dt:
+                return None
+        elif type(a) not in _PY_NUMBERS:
+            return None
+    if dt is None or dt._rank != 2:
+        return None
+    return dt
+
+
+def _wrap(arr):
     if type(arr) is not _ndarray:
         arr = np.asarray(arr)
-    return Tensor._wrap(arr, from_numpy_dtype(arr.dtype))
+    return (_Tensor or _tensor_type())._wrap(arr, from_numpy_dtype(arr.dtype))
 
 
 def _mark_view(results, args):

@@ -161,8 +161,26 @@ class Mm:
         return x @ y
 
     def backward(grad, x, y):
-        return (None if y is None else Mm.apply(grad, _mT(y))), (
-            None if x is None else Mm.apply(_mT(x), grad))
+        return (None if y is None else _mm_grad_x(grad, y)), (None if x is None else _mm_grad_y(grad, x))
+
+
+def _column_major(t) -> bool:
+    s = t.stride()
+    return s[0] == 1 and s[1] != 1
+
+
+def _mm_grad_x(grad, y):
+    """grad @ yᵀ, laid out like x: column-major when x is (a transposed view), as torch does, so it
+    reaches x (its transpose's grad, a parameter's .grad) without a transposing copy."""
+    return Mm.apply(grad, _mT(y))
+
+
+def _mm_grad_y(grad, x, y_column_major=False):
+    """xᵀ @ grad; for a column-major y (``x @ W.t()`` in Linear) as (gradᵀ @ x)ᵀ, so that W.grad
+    comes out row-major like W (torch's mm_mat2_backward makes the same choice)."""
+    if y_column_major:
+        return _mT(Mm.apply(_mT(grad), x))
+    return Mm.apply(_mT(x), grad)
 
 
 @primitive
@@ -341,7 +359,10 @@ def inner(input, other):
 # --------------------------------------------------------------------------- addmm / baddbmm
 @primitive
 class Addmm:
-    def forward(xp, input, x, y, beta=1, alpha=1):
+    needed_for = _FEEDS_OTHER  # a layer's input data needs no gradient: W alone is not kept for it
+
+    def forward(xp, input, x, y, beta=1, alpha=1, y_column_major=False):
+        # y_column_major (whether y is a transposed view, as W.t() in Linear) only steers backward
         prod = x @ y
         if alpha != 1:
             prod = prod * alpha
@@ -349,11 +370,12 @@ class Addmm:
             return prod
         return (input if beta == 1 else input * beta) + prod
 
-    def backward(grad, input, x, y, beta=1, alpha=1):
+    def backward(grad, input, x, y, beta=1, alpha=1, y_column_major=False):
         g = grad if alpha == 1 else grad * alpha
-        return grad * beta, Mm.apply(g, _mT(y)), Mm.apply(_mT(x), g)
+        return ((grad if beta == 1 else grad * beta), (None if y is None else _mm_grad_x(g, y)),
+                (None if x is None else _mm_grad_y(g, x, y_column_major)))
 
-    def jvp(tangents, input, x, y, beta=1, alpha=1):
+    def jvp(tangents, input, x, y, beta=1, alpha=1, y_column_major=False):
         return _affine_jvp(Mm, tangents, input, x, y, beta, alpha)
 
 
@@ -413,6 +435,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                            f"{_legacy(mat2)}")
     _check_mm(mat1, mat2)
     _check_add_input(input, (mat1.shape[0], mat2.shape[1]))
+    if _column_major(mat2):
+        return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha, y_column_major=True)
     return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
 

@@ -31,7 +31,11 @@ def scalar(value, arr):
 def fma(a, b, c, out):
     """out = a * b + c with a single rounding (float32 via float64; other dtypes unfused)."""
     if out.dtype == _f32:
-        wide = np.multiply(a, b, dtype=_f64)
+        if type(a) is np.ndarray and a.shape == out.shape:
+            wide = a.astype(_f64)  # one widening pass, then same-type float64 loops (faster than mixed)
+            np.multiply(wide, b, out=wide)
+        else:
+            wide = np.multiply(a, b, dtype=_f64)
         np.add(wide, c, out=wide)
         out[...] = wide
     else:
