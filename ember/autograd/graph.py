@@ -177,6 +177,9 @@ class AccumulateGrad(Node):
         self.variable = variable
         self._post_hooks = None
 
+    def name(self) -> str:
+        return "ember::autograd::AccumulateGrad"  # torch's C++ name, under ours
+
     def apply(self, grads):
         global _ACCUMULATE
         if _ACCUMULATE is None:  # the engine imports this module: looked up once, on first use

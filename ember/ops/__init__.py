@@ -112,11 +112,11 @@ def bind_methods() -> None:
         if hasattr(fam, "bind"):  # method-only names, properties, operators of the family
             fam.bind(T)
     T.__add__ = _binary(P.add)
-    T.__radd__ = _binary(P.add, reflected=True)
+    T.__radd__ = _binary(P.add)  # 2 + x is x.add(2) in torch (its graph edges in that order)
     T.__sub__ = _binary(P.sub)
     T.__rsub__ = _binary(lambda other, self: P.rsub(self, other), reflected=True)
     T.__mul__ = _binary(P.mul)
-    T.__rmul__ = _binary(P.mul, reflected=True)
+    T.__rmul__ = _binary(P.mul)  # as __radd__
     T.__truediv__ = _binary(P.div)
     T.__rtruediv__ = _binary(_rdiv, reflected=True)
     T.__floordiv__ = _binary(P.floor_divide)

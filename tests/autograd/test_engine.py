@@ -281,6 +281,6 @@ def test_grad_fn_next_functions():
     x = ember.ones(2, requires_grad=True)
     y = x * 2
     nf = y.grad_fn.next_functions
-    assert nf[0][0].name() == "AccumulateGrad" and nf[0][0].variable is x and nf[1] == (None, 0)
+    assert nf[0][0].name() == "ember::autograd::AccumulateGrad" and nf[0][0].variable is x and nf[1] == (None, 0)
     z = x * y
     assert z.grad_fn.next_functions[0][0] is nf[0][0]

@@ -474,3 +474,15 @@ def test_variable_is_a_legacy_alias():
         assert isinstance(lib.ones(1), lib.autograd.Variable)
         (v * v).sum().backward()
         np.testing.assert_allclose(v.grad.numpy(), [2.0, 4.0])
+
+
+def test_next_functions_of_reflected_scalar_ops_follow_torch():
+    """2 + x and 2 * x are x.add(2) / x.mul(2) in torch: the leaf's edge comes first."""
+    torch = pytest.importorskip("torch")
+    for expr in ("2 + x", "2 * x", "x + 2"):
+        names = []
+        for lib in (torch, ember):
+            x = lib.ones(3, requires_grad=True)
+            y = eval(expr, {"x": x})
+            names.append([None if n is None else n.name().split("::")[-1] for n, _ in y.grad_fn.next_functions])
+        assert names[0] == names[1], expr
