@@ -8,7 +8,15 @@ import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _finfo, _softplus, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _check_probs_or_logits,
+    _finfo,
+    _softplus,
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 
 __all__ = ["Geometric"]
 
@@ -21,8 +29,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _check_probs_or_logits(probs, logits)
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:

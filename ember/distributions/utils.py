@@ -148,3 +148,20 @@ def tril_matrix_to_vec(mat, diag: int = 0):
         raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
     flat = mat.reshape(tuple(mat.shape[:-2]) + (n * n,))
     return flat[..., ember.tensor(_tril_positions(n, diag))]
+
+
+def _check_probs_or_logits(probs, logits) -> None:
+    """torch's rule for the distributions parametrised either way: exactly one of the two."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _expand_probs_logits(new, old, shape) -> None:
+    """Give ``new`` whichever of ``old``'s probs / logits exist (the other stays lazy), expanded to
+    ``shape``, with ``_param`` pointing at the last one set (logits when both exist, as torch)."""
+    for name in ("probs", "logits"):
+        if name in old.__dict__:
+            value = old.__dict__[name].expand(shape)
+            setattr(new, name, value)
+            new._param = value
+
