@@ -6,12 +6,15 @@ import os
 __all__ = ["are_deterministic_algorithms_enabled", "get_num_interop_threads", "get_num_threads",
            "set_num_interop_threads", "set_num_threads", "use_deterministic_algorithms"]
 
-_STATE = {"threads": os.cpu_count() or 1, "interop": os.cpu_count() or 1, "deterministic": False}
+# torch's default thread count: OMP_NUM_THREADS when set, else the CPU count. It also decides how
+# ember splits large sums (ops/_cascade.py), as torch splits them across its threads.
+_THREADS = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or min(os.cpu_count() or 1, 64)
+_STATE = {"threads": _THREADS, "interop": os.cpu_count() or 1, "deterministic": False}
 
 
 def get_num_threads() -> int:
-    """The thread count torch would report. NumPy's BLAS takes its threads from the environment
-    (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS) at start-up; ember's own code is single-threaded."""
+    """The thread count torch would report; large float sums are rounded as torch's split across this
+    many threads. NumPy's BLAS takes its threads from the environment at start-up."""
     return _STATE["threads"]
 
 

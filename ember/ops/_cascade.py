@@ -17,7 +17,8 @@ a handful of cascade levels, SIMD lanes or blocks of 16):
 * ``_row_sum``: four interleaved cascades (instruction-level parallelism), then the leftovers.
 * ``_inner_sum``: a contiguous row read as SIMD vectors of ``lanes`` elements; each lane is a
   ``_row_sum`` over the vectors, then the scalar tail and the lanes are added in order.
-* large inputs (``GRAIN`` elements or more) are split across ``THREADS`` threads as torch does.
+* large inputs (``GRAIN`` elements or more) are split across ``get_num_threads()`` threads as torch
+  does.
 
 ``nll_sum`` replays nll_loss's own 8-level cascade and ``softmax_sum`` the SIMD row sums of torch's
 softmax kernels. The widths, orders and float16 roundings here were checked bit for bit against
@@ -30,12 +31,11 @@ accurate but may differ from torch in the last bit.
 from __future__ import annotations
 
 import itertools
-import os
+
+from .._config import get_num_threads
 
 SMALL = 1 << 16
 GRAIN = 32768  # torch's internal GRAIN_SIZE: below it a reduction runs on one thread
-# torch's default thread count (it decides how sums of GRAIN elements or more are split)
-THREADS = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or min(os.cpu_count() or 1, 64)
 VECTOR_BYTES = 32  # torch builds its sum kernel for AVX2 (8 float lanes), even on AVX-512 CPUs
 
 
@@ -192,7 +192,7 @@ def _sum_kept_last(xp, a, reduced, out_dt):
     order = [d for d in range(a.ndim) if a.shape[d] == 1] + [d for g in reversed(groups) for d in reversed(g)]
     v = xp.transpose(a, order).reshape(tuple(_size(a.shape, g) for g in reversed(groups)))
     n_red = sum(1 for g in groups if ops[0][g[0]] == 0)
-    threads = THREADS if a.size >= GRAIN else 1
+    threads = get_num_threads() if a.size >= GRAIN else 1
     if _size(kept_shape, range(len(kept_shape))) == 1:
         return _two_pass(xp, v, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(kept_shape)
     return _chunk(xp, v, n_red, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(kept_shape)

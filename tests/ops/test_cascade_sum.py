@@ -83,14 +83,15 @@ def test_random_shapes(shape, data):
 
 
 @pytest.fixture(params=[None, 3], ids=["default_threads", "3_threads"])
-def threads(request, monkeypatch):
-    """torch's thread count (default, or set to 3), replayed by ember's emulation."""
-    before = torch.get_num_threads()
+def threads(request):
+    """torch's thread count (default, or set to 3), given to ember the way a user gives it to torch."""
+    before, before_ember = torch.get_num_threads(), ember.get_num_threads()
     if request.param:
         torch.set_num_threads(request.param)
-    monkeypatch.setattr(_cascade, "THREADS", torch.get_num_threads())
+    ember.set_num_threads(torch.get_num_threads())
     yield
     torch.set_num_threads(before)
+    ember.set_num_threads(before_ember)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
