@@ -13,10 +13,12 @@ gradients are checked for NaN and a failing node reports the forward stack that 
 from __future__ import annotations
 
 import heapq
+import sys
 
 from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad, OpNode, _run_backward, edge_of
 
+_refcount = sys.getrefcount
 _LAZY: dict = {}  # Tensor and ones_like, imported on first use (they import this package)
 
 
@@ -100,7 +102,9 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     gradients are captured (filled in and returned); when given, only nodes leading to a target run.
     accumulate: whether AccumulateGrad nodes write into ``.grad`` (``grad()`` passes False).
     """
-    root_nodes = [edge[0] for edge, _ in roots]
+    root_nodes = []
+    for edge, _ in roots:
+        root_nodes.append(edge[0])
     if targets is not None:
         order = _collect(root_nodes)
         target_nodes = {node for node, _ in targets}
@@ -131,7 +135,10 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
-    heap = [(-n._seq, n) for n in buffers if deps.get(n, 0) == 0]
+    heap = []
+    for n in buffers:
+        if deps.get(n, 0) == 0:
+            heap.append((-n._seq, n))
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     run_backward = _run_backward()
@@ -155,6 +162,9 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                 outs = _apply_with_anomaly(node, grads)
             elif isinstance(node, OpNode):  # the registry's backward, without OpNode.apply's hop
                 outs = run_backward(node, grads)
+            elif type(node) is AccumulateGrad and not node._hooks:  # a leaf: nothing flows on
+                accumulate_into_leaf(node.variable, grads[0], steal=True)
+                continue
             else:
                 outs = node.apply(tuple(grads))
             if node._hooks:
@@ -177,6 +187,7 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                 deps[nxt] = left
                 if left == 0:
                     push(heap, (-nxt._seq, nxt))
+            outs = g = None  # the buffers alone hold the gradients now (accumulate_into_leaf's steal)
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
@@ -229,14 +240,22 @@ def _run_posthooks(node, outs, grads):
     return outs
 
 
-def accumulate_into_leaf(var, g):
-    """Add g into var.grad: a fresh copy the first time (so .grad owns its memory), in place after."""
+def accumulate_into_leaf(var, g, steal=False):
+    """Add g into var.grad: the first time g itself if ``steal`` and nothing else holds it, else a
+    copy (so .grad owns its memory); in place after."""
     if g is None:
         return
     if grad_mode.STATE.enabled:  # create_graph: keep the graph of the gradient itself
         var._grad = g if var._grad is None else var._grad + g
     elif var._grad is None:
-        var._grad = _lazy("Tensor")._wrap(g._data.copy(), g.dtype)
+        arr = g._data
+        # torch's rule: .grad takes the incoming gradient's memory when nothing else can see it (the
+        # engine's buffer list and this frame hold the only references: 3 with getrefcount's own),
+        # and copies it otherwise (it may be another leaf's gradient, a view, or the user's tensor)
+        if not (steal and _refcount(g) <= 3 and _refcount(arr) <= 2 and arr.base is None
+                and arr.flags.writeable):
+            arr = arr.copy()
+        var._grad = _lazy("Tensor")._wrap(arr, g.dtype)
     elif var._grad.requires_grad:
         var._grad = var._grad + g
     else:

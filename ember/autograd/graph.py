@@ -130,6 +130,7 @@ class OpNode(Node):
 
     __slots__ = (
         "_name",
+        "edge_pos",
         "in_meta",
         "num_outputs",
         "op",

@@ -42,13 +42,28 @@ def _operand(other):
     return None
 
 
-def _binary(fn, reflected=False):
+_FAST_NUMBERS = (float, int)
+
+
+def _binary(fn, reflected=False, prim=None):
+    """The operator method for ``fn``. ``prim``: the primitive that ``fn`` comes down to when self is
+    a floating tensor and other a float, an int or a non-bool tensor (the function's own checks, for
+    bool operands, cannot fail then); called directly, it saves two calls per operator."""
     if reflected:
         def op(self, other):
             other = _operand(other)
             if other is None:
                 return NotImplemented
             return fn(other, self)
+    elif prim is not None:
+        def op(self, other):
+            if self.dtype._rank == 2 and (type(other) in _FAST_NUMBERS or (
+                    isinstance(other, Tensor) and other.dtype._rank)):
+                return prim(self, other)
+            other = _operand(other)
+            if other is None:
+                return NotImplemented
+            return fn(self, other)
     else:
         def op(self, other):
             other = _operand(other)
@@ -82,15 +97,6 @@ def _rpow(other, self):
     return pointwise.pow(other, self)
 
 
-def _cmp(fn):
-    def op(self, other):
-        other = _operand(other)
-        if other is None:
-            return NotImplemented
-        return fn(self, other)
-    return op
-
-
 def _first_param(fn):
     import inspect
     try:
@@ -111,19 +117,19 @@ def bind_methods() -> None:
                 setattr(T, name, fn)
         if hasattr(fam, "bind"):  # method-only names, properties, operators of the family
             fam.bind(T)
-    T.__add__ = _binary(P.add)
-    T.__radd__ = _binary(P.add)  # 2 + x is x.add(2) in torch (its graph edges in that order)
-    T.__sub__ = _binary(P.sub)
-    T.__rsub__ = _binary(lambda other, self: P.rsub(self, other), reflected=True)
-    T.__mul__ = _binary(P.mul)
-    T.__rmul__ = _binary(P.mul)  # as __radd__
-    T.__truediv__ = _binary(P.div)
+    T.__add__ = _binary(P.add, prim=P.Add.apply)
+    T.__radd__ = _binary(P.add, prim=P.Add.apply)  # 2 + x is x.add(2) in torch (its graph edges in that order)
+    T.__sub__ = _binary(P.sub, prim=P.Sub.apply)
+    T.__rsub__ = _binary(P.rsub, prim=P.Rsub.apply)  # 2 - x is x.rsub(2)
+    T.__mul__ = _binary(P.mul, prim=P.Mul.apply)
+    T.__rmul__ = _binary(P.mul, prim=P.Mul.apply)  # as __radd__
+    T.__truediv__ = _binary(P.div, prim=P.Div.apply)
     T.__rtruediv__ = _binary(_rdiv, reflected=True)
     T.__floordiv__ = _binary(P.floor_divide)
     T.__rfloordiv__ = _binary(P.floor_divide, reflected=True)
     T.__mod__ = _binary(P.remainder)
     T.__rmod__ = _binary(P.remainder, reflected=True)
-    T.__pow__ = _binary(P.pow)
+    T.__pow__ = _binary(P.pow, prim=P.pow_tensor)
     T.__rpow__ = _binary(_rpow, reflected=True)
     T.__and__ = _binary(P.bitwise_and)
     T.__rand__ = _binary(P.bitwise_and, reflected=True)
@@ -145,12 +151,12 @@ def bind_methods() -> None:
     T.__pos__ = lambda self: self
     T.__abs__ = P.abs
     T.__invert__ = lambda self: P.logical_not(self) if self.dtype.name == "bool" else P.bitwise_not(self)
-    T.__eq__ = _cmp(P.eq)
-    T.__ne__ = _cmp(P.ne)
-    T.__lt__ = _cmp(P.lt)
-    T.__le__ = _cmp(P.le)
-    T.__gt__ = _cmp(P.gt)
-    T.__ge__ = _cmp(P.ge)
+    T.__eq__ = _binary(P.eq, prim=P._Eq.apply)
+    T.__ne__ = _binary(P.ne, prim=P._Ne.apply)
+    T.__lt__ = _binary(P.lt, prim=P._Lt.apply)
+    T.__le__ = _binary(P.le, prim=P._Le.apply)
+    T.__gt__ = _binary(P.gt, prim=P._Gt.apply)
+    T.__ge__ = _binary(P.ge, prim=P._Ge.apply)
     T.__hash__ = lambda self: id(self)
     T.div = P.div
     T.true_divide = P.div

@@ -27,7 +27,7 @@ from ..autograd.anomaly_mode import STATE as _ANOMALY
 from ..autograd.anomaly_mode import record_trace
 from ..autograd.forward_ad import STATE as _FW
 from ..autograd.forward_ad import propagate as _fw_propagate
-from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of
+from ..autograd.graph import FREED_MESSAGE, OpNode, SavedTensor, edge_of, version_error
 from ..autograd.graph import _seq as _node_seq
 
 __all__ = ["Primitive", "apply_inplace", "primitive", "run_backward"]
@@ -38,6 +38,7 @@ _NO_EDGE = (None, 0)
 _NODE_CLASSES: dict = {}
 _Tensor = None  # ember.Tensor, set on first use (the tensor module imports this one)
 _PY_NUMBERS = (float, int, bool)
+_new = object.__new__
 
 
 class _NpDtypes(dict):
@@ -62,6 +63,8 @@ class Primitive:
         "jvp",
         "n_diff_outputs",
         "name",
+        "no_edge",
+        "node_cls",
         "save_mask",
         "save_result",
         "save_when",
@@ -82,6 +85,13 @@ class Primitive:
         self.n_diff_outputs = outputs
         name = getattr(cls, "grad_fn", None)
         self.grad_fn_name = name if name is not None else cls.__name__ + "Backward0"
+        self.node_cls = _node_class(self.grad_fn_name) if type(self.grad_fn_name) is str else None
+        # inputs torch's node has no next_functions entry for: positions that never get one (where's
+        # condition), and with scalar_edges = False, Python numbers (torch's Scalar overloads, as in
+        # x ** 2 and 2 - x; x * 2 wraps 2 in a tensor and keeps a (None, 0) entry)
+        no_edge = tuple(getattr(cls, "no_edge", ()))
+        self.no_edge = (no_edge, getattr(cls, "scalar_edges", True)) if (
+            no_edge or not getattr(cls, "scalar_edges", True)) else None
         fwd_params = [p for p in inspect.signature(cls.forward).parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]  # drop xp
         self.uses_result = False
@@ -108,30 +118,40 @@ class Primitive:
     def apply(self, *args, **params):
         """Run the op on Tensors / Python scalars and record the graph when needed."""
         Tensor = _Tensor if _Tensor is not None else _tensor_type()
-        arrays = []
         requires = False
         if self.elementwise:
-            dt = _same_float_dtype(args, Tensor)  # the common case, without the general promotion
-            if dt is None:
-                dt = result_type(*args)
-                if self.to_float and dt._rank < 2:
-                    dt = _DefaultDtype.value
-            npdt = dt.np
+            # the common case without the general promotion: tensors of one floating dtype, and
+            # Python numbers (which then cannot change the dtype)
+            dt = None
+            arrays = []
+            scalars = False
             for a in args:
-                if type(a) is Tensor or isinstance(a, Tensor):
-                    arr = a._data
-                    if arr.dtype != npdt:
-                        arr = arr.astype(npdt)
+                if isinstance(a, Tensor):
                     if a._requires_grad:
                         requires = True
-                elif type(a) is int:  # int64 first, then one rounding (a big int via float64 rounds twice)
-                    arr = np.asarray(a).astype(npdt)
+                    if a.dtype is not dt:
+                        if dt is not None:
+                            dt = False
+                            break
+                        dt = a.dtype
+                    arrays.append(a._data)
+                elif type(a) in _PY_NUMBERS:
+                    arrays.append(a)
+                    scalars = True
                 else:
-                    arr = np.array(a, dtype=npdt)
-                arrays.append(arr)
+                    dt = False
+                    break
+            if dt and dt._rank == 2:
+                if scalars:
+                    for i, a in enumerate(arrays):
+                        if type(a) is not _ndarray:
+                            arrays[i] = _scalar_array(a, dt.np)
+            else:
+                arrays, requires = self._promoted(args, Tensor)
         else:
+            arrays = []
             for a in args:
-                if type(a) is Tensor or isinstance(a, Tensor):
+                if isinstance(a, Tensor):
                     arrays.append(a._data)
                     if a._requires_grad:
                         requires = True
@@ -175,12 +195,32 @@ class Primitive:
             _fw_propagate(self, args, params, result)
         return result
 
+    def _promoted(self, args, Tensor):
+        """The inputs as arrays of torch's promoted dtype (the general case), and whether any
+        requires grad."""
+        dt = result_type(*args)
+        if self.to_float and dt._rank < 2:
+            dt = _DefaultDtype.value
+        npdt = dt.np
+        arrays = []
+        requires = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arr = a._data
+                if a.dtype is not dt:
+                    arr = arr.astype(npdt)
+                if a._requires_grad:
+                    requires = True
+            else:
+                arr = _scalar_array(a, npdt)
+            arrays.append(arr)
+        return arrays, requires
+
     def _record(self, args, params, results):
         Tensor = _Tensor
-        name = self.grad_fn_name if type(self.grad_fn_name) is str else self.grad_fn_name(*args, **params)
-        cls = _NODE_CLASSES.get(name)
-        if cls is None:  # one OpNode subclass per name, so type(y.grad_fn).__name__ is torch's too
-            cls = _NODE_CLASSES[name] = type(name, (OpNode,), {"__slots__": ()})
+        cls = self.node_cls
+        if cls is None:  # a name that depends on the arguments (pow's PowBackward0/1/2, ...)
+            cls = _node_class(self.grad_fn_name(*args, **params))
         node = cls.__new__(cls)
         mask, when = self.save_mask, self.save_when
         edges = []
@@ -202,12 +242,26 @@ class Primitive:
                     isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i]):
                 saved.append(None)  # only feeds gradients of inputs that need none
             else:
-                saved.append(SavedTensor(a))
-        node.next_functions = tuple(edges)  # Node.__init__'s fields, set here: one call less per op
+                if a._extra and a._extra.get("inference"):
+                    SavedTensor(a)  # raises torch's error
+                s = _new(SavedTensor)  # SavedTensor(a) without its __init__'s call
+                s.tensor = a
+                s.version = a._version_counter[0]
+                saved.append(s)
+        if self.no_edge is None:
+            node.next_functions = tuple(edges)  # Node.__init__'s fields, set here: one call less per op
+            node.edge_pos = None
+        else:
+            never, scalars = self.no_edge
+            pos = tuple(i for i, a in enumerate(args)
+                        if i not in never and (scalars or isinstance(a, Tensor)))
+            node.next_functions = tuple(edges[i] for i in pos)
+            in_meta = [in_meta[i] for i in pos]
+            node.edge_pos = pos
         node._seq = next(_node_seq)
         node._hooks = None
         node._prehooks = None
-        node._name = name
+        node._name = cls.__name__
         node.op = self
         node.saved = saved
         node.in_meta = in_meta
@@ -224,30 +278,27 @@ class Primitive:
         return node
 
 
+def _node_class(name):
+    """One OpNode subclass per grad_fn name, so type(y.grad_fn).__name__ is torch's too."""
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:
+        cls = _NODE_CLASSES[name] = type(name, (OpNode,), {"__slots__": ()})
+    return cls
+
+
+def _scalar_array(a, npdt):
+    """A Python number as a 0-d array of the op's dtype, rounded once as torch rounds it."""
+    if type(a) is int:  # int64 first, then one rounding (a big int via float64 rounds twice)
+        return np.asarray(a).astype(npdt)
+    return np.array(a, dtype=npdt)
+
+
 def _tensor_type():
     """ember.Tensor, looked up once (the tensor module imports this one, so not at import time)."""
     global _Tensor
     from .._tensor import Tensor
     _Tensor = Tensor
     return Tensor
-
-
-def _same_float_dtype(args, Tensor):
-    """The result dtype when every tensor argument has the same floating dtype and the rest are
-    Python numbers (then promotion cannot change it); None to take the general path."""
-    dt = None
-    for a in args:
-        if isinstance(a, Tensor):
-            d = a.dtype
-            if dt is None:
-                dt = d
-            elif d is not dt:
-                return None
-        elif type(a) not in _PY_NUMBERS:
-            return None
-    if dt is None or dt._rank != 2:
-        return None
-    return dt
 
 
 def _wrap(arr):
@@ -282,16 +333,14 @@ def primitive(cls=None, *, elementwise: bool = False, to_float: bool = False, vi
 
 
 def _unpack_results(node):
-    from .._tensor import Tensor
     out = []
     for i, (arr, counter, version) in enumerate(node.result):
-        t = Tensor._wrap(arr, from_numpy_dtype(arr.dtype))
+        t = _Tensor._wrap(arr, _FROM_NP[arr.dtype])
         t._version_counter = counter
         t._requires_grad = True
         t.grad_fn = node
         t._output_nr = i
         if counter[0] != version:
-            from ..autograd.graph import version_error
             raise version_error(t, counter[0], version, node)
         out.append(t)
     if _FW.active:  # forward-over-reverse: the saved outputs keep their tangents
@@ -308,7 +357,14 @@ def run_backward(node, grads):
     if node.released:
         raise RuntimeError(FREED_MESSAGE)
     op = node.op
-    inputs = [s.unpack(node) if type(s) is SavedTensor else s for s in node.saved]
+    inputs = []
+    for s in node.saved:  # SavedTensor.unpack, inlined: the version check
+        if type(s) is SavedTensor:
+            t = s.tensor
+            if t._version_counter[0] != s.version:
+                raise version_error(t, t._version_counter[0], s.version, t.grad_fn)
+            s = t
+        inputs.append(s)
     if node.num_outputs == 1:
         grad = grads[0]
     else:  # built-in multi-output ops see zeros for outputs that got no gradient, as in torch
@@ -322,6 +378,8 @@ def run_backward(node, grads):
         out = op.backward(grad, *inputs, **node.params)
     if type(out) is not tuple:
         out = (out,)
+    if node.edge_pos is not None:  # the gradients of the inputs that have an edge
+        out = tuple(out[i] if i < len(out) else None for i in node.edge_pos)
     grads_in = []
     for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
         if nxt is None or g is None:
@@ -329,12 +387,11 @@ def run_backward(node, grads):
             continue
         if not isinstance(g, _Tensor):
             raise TypeError(f"{op.name}.backward returned {type(g).__name__}, expected a Tensor")
-        shape, dt = meta
-        if g._data.shape != shape:
+        if g._data.shape != meta[0]:
             from ._utils import sum_to
-            g = sum_to(g, shape)
-        if g.dtype is not dt:
-            g = g.to(dt)
+            g = sum_to(g, meta[0])
+        if g.dtype is not meta[1]:
+            g = g.to(meta[1])
         grads_in.append(g)
     return tuple(grads_in)
 

@@ -12,6 +12,7 @@ import operator
 from .. import return_types
 from .._backend import get_array_module
 from .._dtype import int64
+from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.forward_ad import STATE as _FW
 from ._registry import apply_inplace, primitive
@@ -106,7 +107,6 @@ class _IndexPut:
         return out
 
     def backward(grad, x, value, basic, adv):
-        from .._tensor import Tensor
         gx = _IndexPut.apply(grad, 0, basic=basic, adv=adv)
         gv = None
         if isinstance(value, Tensor):
@@ -117,7 +117,6 @@ class _IndexPut:
 
     def jvp(tangents, x, value, basic, adv):
         # linear in (x, value) when value is a tensor; a number written in has tangent 0
-        from .._tensor import Tensor
         tx, tv = tangents
         if tv is None:
             tv = value * 0 if isinstance(value, Tensor) else 0
@@ -193,7 +192,6 @@ class _Scatter:
         return out
 
     def backward(grad, x, index, src, dim, reduce=None):
-        from .._tensor import Tensor
         if reduce is not None:
             raise RuntimeError("the derivative for 'scatter' with reduce is not implemented.")
         gx = _Scatter.apply(grad, index, 0, dim=dim)
@@ -204,7 +202,6 @@ class _Scatter:
         return gx, None, gs
 
     def jvp(tangents, x, index, src, dim, reduce=None):
-        from .._tensor import Tensor
         if reduce is not None:
             raise RuntimeError("the derivative for 'scatter' with reduce is not implemented.")
         tx, _, ts = tangents
@@ -297,18 +294,18 @@ def _masked_fill_name(x, mask, value):
 @primitive(saves=("mask", "value"))
 class _MaskedFill:
     grad_fn = staticmethod(_masked_fill_name)
+    no_edge = (1,)  # the mask; a Python-number value has none either
+    scalar_edges = False
 
     def forward(xp, x, mask, value):
         return xp.where(mask, xp.asarray(value).astype(x.dtype), x)
 
     def backward(grad, x, mask, value):
-        from .._tensor import Tensor
         from .pointwise import where
         gv = where(mask, grad, 0.0).sum() if isinstance(value, Tensor) else None
         return where(mask, 0.0, grad), None, gv
 
     def jvp(tangents, x, mask, value):
-        from .._tensor import Tensor
         from .pointwise import where
         tx, _, tv = tangents
         if tv is None:
@@ -319,7 +316,6 @@ class _MaskedFill:
 # --------------------------------------------------------------------------- x[key]
 def _as_index_array(xp, obj):
     """A list / ndarray / Tensor used as an index -> ('mask', bool array) or ('adv', int64 array)."""
-    from .._tensor import Tensor
     arr = obj._data if isinstance(obj, Tensor) else xp.asarray(obj)
     if arr.dtype.kind in "bu" and (arr.dtype.kind == "b" or isinstance(obj, Tensor)):
         return ("mask", arr.astype(bool))
@@ -330,7 +326,6 @@ def _as_index_array(xp, obj):
 
 def _items(xp, index):
     """The key as a list of ints, slices, None, Ellipsis, ('bool', b), ('mask', a), ('adv', a)."""
-    from .._tensor import Tensor
     if type(index) is not tuple:
         seqlike = isinstance(index, list) and any(
             isinstance(e, (list, tuple, slice, Tensor)) or e is None or e is Ellipsis for e in index)
@@ -452,6 +447,10 @@ def _trivial(basic):
 
 def _getitem(self, index):
     """``x[index]`` with torch's semantics: basic indices give a view, advanced ones a copy."""
+    if type(index) is int:  # x[i], the most common key, without the general parse
+        shape = self._data.shape
+        if shape and -shape[0] <= index < shape[0]:
+            return _Basic.apply(self, key=(index,), shape=shape, name="SelectBackward0")
     shape = tuple(self.shape)
     basic, name, adv = _parse(_xp(self), shape, index)
     x = self
@@ -466,7 +465,6 @@ def _getitem(self, index):
 def _setitem(self, index, value) -> None:
     """``x[index] = value``: writes into x's memory; under autograd an in-place op (CopySlices)."""
     from .._creation import tensor
-    from .._tensor import Tensor
     basic, _, adv = _parse(_xp(self), tuple(self.shape), index)
     target_shape = self._data[basic + (Ellipsis,)].shape
     key = _adv_key(target_shape, adv) if adv else ()
@@ -497,7 +495,6 @@ def _setitem(self, index, value) -> None:
 
 
 def _has_tangent(*tensors) -> bool:
-    from .._tensor import Tensor
     from ..autograd.forward_ad import get_tangent
     return any(isinstance(t, Tensor) and get_tangent(t) is not None for t in tensors)
 
@@ -569,7 +566,6 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     """A copy of input with src (a tensor or a number) written at index along ``dim``."""
-    from .._tensor import Tensor
     if src is None:
         src = value
     dim = normalize_dim(dim, input.ndim)
@@ -634,7 +630,6 @@ def index_fill(input, dim, index, value):
 
 def masked_fill(input, mask, value):
     """A copy of input with ``value`` where mask (broadcast) is True."""
-    from .._tensor import Tensor
     if mask.dtype.name != "bool":
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_dtype_word(mask)}")
@@ -687,7 +682,6 @@ def _sort_indices(xp, a, dim, descending):
 
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices) of input sorted along ``dim`` (stable; NaN sorts as the largest)."""
-    from .._tensor import Tensor
     xp = _xp(input)
     dim = normalize_dim(dim, input.ndim)
     if input.ndim == 0:
@@ -706,7 +700,6 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The k largest (or smallest) elements along ``dim`` and their indices."""
-    from .._tensor import Tensor
     xp = _xp(input)
     dim = normalize_dim(dim, input.ndim)
     n = input.shape[dim] if input.ndim else 1
@@ -724,7 +717,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 
 def nonzero(input, *, out=None, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) tensor, or one 1-D tensor per dim."""
-    from .._tensor import Tensor
     xp = _xp(input)
     a = input._data
     if a.ndim == 0:

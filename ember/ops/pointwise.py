@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from .._dtype import result_type
+from .._tensor import Tensor
 from ._precise import precise
 from ._registry import apply_inplace, primitive
 
@@ -129,7 +130,8 @@ class Sub:
 
 @primitive(elementwise=True, saves=())
 class Rsub:
-    grad_fn = "RsubBackward1"
+    grad_fn = staticmethod(lambda x, y, alpha=1: "RsubBackward0" if isinstance(y, Tensor) else "RsubBackward1")
+    scalar_edges = False  # 2 - x: torch's node has x's edge only
 
     def forward(xp, x, y, alpha=1):
         return y - x if alpha == 1 else y - alpha * x
@@ -184,6 +186,8 @@ class DivTrunc:
 
 @primitive(elementwise=True)
 class Remainder:
+    grad_fn = staticmethod(lambda x, y: "RemainderBackward1" if isinstance(y, Tensor) else "RemainderBackward0")
+    scalar_edges = False
     def forward(xp, x, y):
         if x.dtype.kind == "b":
             raise _not_implemented_for("remainder", x)
@@ -197,6 +201,8 @@ class Remainder:
 
 @primitive(elementwise=True)
 class Fmod:
+    grad_fn = staticmethod(lambda x, y: "FmodBackward1" if isinstance(y, Tensor) else "FmodBackward0")
+    scalar_edges = False
     def forward(xp, x, y):
         return xp.fmod(x, y)
 
@@ -205,7 +211,6 @@ class Fmod:
 
 
 def _pow_name(x, y):
-    from .._tensor import Tensor
     if not isinstance(y, Tensor):
         return "PowBackward0"
     return "PowBackward1" if isinstance(x, Tensor) else "PowBackward2"
@@ -214,6 +219,7 @@ def _pow_name(x, y):
 @primitive(elementwise=True)
 class Pow:
     grad_fn = staticmethod(_pow_name)
+    scalar_edges = False  # 2 ** x: the exponent's edge only
 
     def forward(xp, x, y):
         if x.dtype.kind in "iub" and y.dtype.kind in "iu" and (y < 0).any():
@@ -225,7 +231,6 @@ class Pow:
     def jvp(tangents, x, y, result):
         # the backward's formulas, with the tangents in place of the gradient (d/dx and d/dy are
         # diagonal); backward itself skips inputs that need no grad, so it cannot be reused here
-        from .._tensor import Tensor
         tx, ty = tangents
         out = None
         if tx is not None:
@@ -241,7 +246,6 @@ class Pow:
         return out
 
     def backward(grad, x, y, result):
-        from .._tensor import Tensor
         gx = gy = None
         if isinstance(x, Tensor) and x.requires_grad:
             if isinstance(y, Tensor):
@@ -587,6 +591,7 @@ class Minimum:
 
 @primitive
 class Where:
+    no_edge = (0,)  # the condition
     jvp = "linear"  # in x and y together: where(cond, tx, ty)
 
     def forward(xp, cond, x, y):
@@ -687,8 +692,27 @@ _BitNot = _bitwise("bitwise_not", lambda xp, x: ~x)
 
 
 # --------------------------------------------------------------------------- public functions
+@primitive(elementwise=True)
+class PowScalar:
+    """tensor ** number (torch's pow.Tensor_Scalar): backward needs x only, never the result."""
+    grad_fn = "PowBackward0"
+    scalar_edges = False
+
+    def forward(xp, x, y):
+        return Pow.forward(xp, x, y)
+
+    def jvp(tangents, x, y):
+        e = float(y)
+        return tangents[0] * 0 if e == 0 else tangents[0] * (e * pow(x, e - 1))
+
+    def backward(grad, x, y):
+        e = float(y)
+        if e == 2.0:  # x ** 1 is x exactly, so 2 * x is the same number with one op less
+            return grad * (x * 2.0), None
+        return (grad * 0 if e == 0 else grad * (e * pow(x, e - 1))), None
+
+
 def _check_operand(other, op: str):
-    from .._tensor import Tensor
     if not isinstance(other, (Tensor, int, float, bool)):
         raise TypeError(f"{op}(): argument 'other' must be Tensor or Number, not {type(other).__name__}")
 
@@ -766,16 +790,21 @@ def _is_bool(v) -> bool:
 def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a Python number."""
     if _is_bool(input) and _is_bool(exponent):
-        from .._tensor import Tensor
         if isinstance(input, Tensor) and isinstance(exponent, bool):  # x ** True is x, x ** False is 1
             return clone(input) if exponent else input | True
         raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    return pow_tensor(input, exponent) if isinstance(input, Tensor) else Pow.apply(input, exponent)
+
+
+def pow_tensor(input, exponent):
+    """input ** exponent for a Tensor input (``x ** 2`` without pow()'s checks for bool operands)."""
+    if type(exponent) is float or type(exponent) is int:
+        return PowScalar.apply(input, exponent)
     return Pow.apply(input, exponent)
 
 
 def float_power(input, exponent, *, out=None):
     from .._dtype import float64
-    from .._tensor import Tensor
     x = input.to(float64) if isinstance(input, Tensor) else float(input)
     y = exponent.to(float64) if isinstance(exponent, Tensor) else float(exponent)
     return Pow.apply(x, y)
@@ -916,7 +945,6 @@ def round(input, *, decimals=0, out=None):
 
 def clamp(input, min=None, max=None, *, out=None):
     """Limit values to [min, max]; min/max may be numbers or tensors (then gradients reach them)."""
-    from .._tensor import Tensor
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -952,7 +980,6 @@ def minimum(input, other, *, out=None):
 
 def where(condition, input=None, other=None, *, out=None):
     """Elements of input where condition holds, else of other; where(condition) gives nonzero indices."""
-    from .._tensor import Tensor
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(condition, Tensor):
@@ -1006,7 +1033,6 @@ def equal(input, other) -> bool:
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     import numpy as np
 
-    from .._tensor import Tensor
     a = input._data
     b = other._data if isinstance(other, Tensor) else other
     r = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
@@ -1106,7 +1132,6 @@ def clone(input, *, memory_format=None):
 
 
 def fill_(input, value):
-    from .._tensor import Tensor
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
@@ -1122,7 +1147,6 @@ def zero_(input):
 
 
 def copy_(input, src, non_blocking=False):
-    from .._tensor import Tensor
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     return apply_inplace(Copy.apply, input, src)

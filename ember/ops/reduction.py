@@ -15,6 +15,7 @@ from ._cascade import torch_mean, torch_sum
 from ._precise import precise
 from ._registry import _legacy_name, primitive
 from ._utils import normalize_dim, normalize_dims
+from .movement import Expand
 from .pointwise import abs, exp, isnan, maximum, minimum, pow, sign, where
 
 __all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
@@ -27,7 +28,9 @@ def _expand_back(grad, shape, dim, keepdim):
     if not keepdim and dim is not None:
         for d in dim:
             grad = grad.unsqueeze(d)
-    return grad.expand(shape)
+    if grad._data.shape == shape:
+        return grad
+    return Expand.apply(grad, shape=shape)  # shape is the input's: known valid, no checks needed
 
 
 def _dims_name(base):
@@ -99,6 +102,8 @@ class Sum:
     jvp = "linear"
 
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
+        if x.size <= 2:  # one addition at most: every order gives the same bits
+            return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
         return torch_sum(xp, x, dim, keepdim, dtype)  # in torch's addition order: same last bits
 
     def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):
@@ -122,6 +127,8 @@ class Mean:
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         if x.size == 0:  # nan, as torch gives, without NumPy's "mean of empty slice" warning
             return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype) / 0
+        if x.size == 1 and (dtype is None or dtype == x.dtype):  # the element itself
+            return xp.sum(x, axis=dim, keepdims=keepdim)
         return torch_mean(xp, x, dim, keepdim, dtype)
 
     def backward(grad, x, dim=None, keepdim=False, dtype=None, shape=None):

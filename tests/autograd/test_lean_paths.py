@@ -1,0 +1,170 @@
+"""The fast paths of the op registry and the engine give what the general paths give.
+
+Operators on floating tensors call their primitive directly, ``x[i]`` skips the general key parse,
+``tensor ** number`` is its own primitive (PowBackward0, no saved result), reductions of at most
+two elements use NumPy's sum, and a leaf's first gradient takes the incoming buffer when nothing
+else holds it. Each is compared with torch, including the graph's shape (next_functions).
+"""
+import numpy as np
+import pytest
+
+import ember
+
+torch = pytest.importorskip("torch")
+
+
+def _edges(lib, fn):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = lib.tensor([3.0, 4.0], requires_grad=True)
+    m = lib.tensor([True, False])
+    out = fn(lib, x, y, m)
+    return type(out.grad_fn).__name__, [None if n is None else type(n).__name__.split("::")[-1]
+                                        for n, _ in out.grad_fn.next_functions]
+
+
+EDGE_CASES = {
+    "x+2": lambda t, x, y, m: x + 2, "2+x": lambda t, x, y, m: 2 + x, "x-2": lambda t, x, y, m: x - 2,
+    "2-x": lambda t, x, y, m: 2 - x, "x*2": lambda t, x, y, m: x * 2, "x/2": lambda t, x, y, m: x / 2,
+    "x**2": lambda t, x, y, m: x ** 2, "x**2.5": lambda t, x, y, m: x ** 2.5,
+    "2**x": lambda t, x, y, m: 2 ** x, "x**y": lambda t, x, y, m: x ** y,
+    "where": lambda t, x, y, m: t.where(m, x, 0.0), "where2": lambda t, x, y, m: t.where(m, 0.0, x),
+    "where3": lambda t, x, y, m: t.where(m, x, y),
+    "masked_fill": lambda t, x, y, m: x.masked_fill(m, 0.0),
+    "masked_fill_t": lambda t, x, y, m: x.masked_fill(m, y.sum()),
+    "x%2": lambda t, x, y, m: x % 2, "fmod": lambda t, x, y, m: t.fmod(x, 2),
+    "remainder_t": lambda t, x, y, m: t.remainder(x, y), "rsub_t": lambda t, x, y, m: t.rsub(x, y),
+    "fmod_t": lambda t, x, y, m: t.fmod(x, y), "rsub_2": lambda t, x, y, m: t.rsub(x, 2),
+    "x[0]": lambda t, x, y, m: x[0], "x[-1]": lambda t, x, y, m: x[-1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_next_functions_match_torch(name):
+    fn = EDGE_CASES[name]
+    assert _edges(ember, fn) == _edges(torch, fn)
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_gradients_match_torch(name):
+    fn = EDGE_CASES[name]
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        m = lib.tensor([True, False])
+        fn(lib, x, y, m).sum().backward()
+        grads.append([None if g is None else g.detach().numpy() for g in (x.grad, y.grad)])
+    for a, b in zip(*grads):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("exp", [0, 1, 2, 3, -1, 0.5, 2.0, -2.5])
+def test_pow_scalar_values_grads_and_double_backward(exp):
+    out = []
+    for lib in (ember, torch):
+        x = lib.tensor([0.5, 1.5, 3.0], dtype=lib.float64, requires_grad=True)
+        y = x ** exp
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        if exp == 0:  # a constant: its gradient (zeros) has no graph, in torch too
+            assert not g.requires_grad
+            gg = g
+        else:
+            (gg,) = lib.autograd.grad(g.sum(), x)
+        out.append([t.detach().numpy() for t in (y, g, gg)] + [type(y.grad_fn).__name__])
+    for a, b in zip(out[0][:3], out[1][:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert out[0][3] == out[1][3]
+
+
+def test_pow_scalar_int_and_errors_as_torch():
+    assert (ember.tensor([1, 2]) ** 2).tolist() == [1, 4]
+    assert (ember.tensor([1, 2]) ** 2).dtype == ember.int64
+    assert (ember.tensor([1, 4]) ** 0.5).dtype == ember.float32
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        ember.tensor([1, 2]) ** -1
+
+
+def test_operator_fast_path_keeps_bool_errors():
+    b = ember.tensor([True, False])
+    x = ember.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        x - b
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        x - True
+    assert (x + b).tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("index", [0, 1, -1, -3])
+def test_int_index_fast_path(index):
+    data = np.arange(12.0).reshape(3, 4)
+    e = ember.tensor(data, requires_grad=True)
+    t = torch.tensor(data, requires_grad=True)
+    ye, yt = e[index], t[index]
+    assert type(ye.grad_fn).__name__ == type(yt.grad_fn).__name__ == "SelectBackward0"
+    np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
+    ye.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_int_index_out_of_range_keeps_torch_error():
+    x = ember.tensor([1.0, 2.0])
+    with pytest.raises(IndexError, match="index 2 is out of bounds for dimension 0 with size 2"):
+        x[2]
+    with pytest.raises(IndexError, match="invalid index of a 0-dim tensor"):
+        ember.tensor(1.0)[0]
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2,), (1, 2), (2, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_tiny_sum_and_mean(shape, dtype):
+    data = (np.arange(int(np.prod(shape))) + 0.3).reshape(shape).astype(dtype)
+    for dim in (None, -1) if shape else (None,):
+        for keepdim in (False, True):
+            kw = {} if dim is None else {"dim": dim, "keepdim": keepdim}
+            a, b = ember.tensor(data).sum(**kw), torch.tensor(data).sum(**kw)
+            assert str(a.dtype).split(".")[1] == str(b.dtype).split(".")[1]
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            if dtype != "int64":
+                np.testing.assert_array_equal(ember.tensor(data).mean(**kw).numpy(),
+                                              torch.tensor(data).mean(**kw).numpy())
+
+
+def test_first_gradient_is_not_shared_between_leaves():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    w = ember.tensor([3.0, 4.0], requires_grad=True)
+    (x + w).sum().backward()  # AddBackward0 sends the same gradient tensor to both leaves
+    x.grad += 1
+    assert w.grad.tolist() == [1.0, 1.0]
+    assert not np.shares_memory(x.grad.numpy(), w.grad.numpy())
+
+
+def test_first_gradient_does_not_alias_the_users_tensor():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    v = ember.ones(2)
+    x.backward(v)  # the root gradient reaches the leaf unchanged
+    x.grad += 5
+    assert v.tolist() == [1.0, 1.0]
+    y = x * 1
+    y.backward(v)
+    assert v.tolist() == [1.0, 1.0]
+
+
+def test_first_gradient_takes_a_fresh_buffer():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    w = ember.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad.numpy().flags.owndata and w.grad.numpy().flags.writeable
+    assert x.grad.tolist() == [3.0, 4.0] and w.grad.tolist() == [1.0, 2.0]
+    x.grad += 1  # then accumulates in place
+    (x * w).sum().backward()
+    assert x.grad.tolist() == [7.0, 9.0]
+
+
+def test_expanded_gradient_is_copied_not_taken():
+    x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.sum().backward()  # SumBackward0 gives a broadcast (read-only) view
+    x.grad += 1
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
