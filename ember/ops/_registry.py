@@ -55,6 +55,7 @@ class Primitive:
     """The applied form of a declared op. ``apply`` is the one entry point."""
 
     __slots__ = (
+        "array_backward",
         "backward",
         "cls",
         "elementwise",
@@ -79,6 +80,11 @@ class Primitive:
         self.forward = cls.forward
         self.backward = getattr(cls, "backward", None)
         self.jvp = getattr(cls, "jvp", None)
+        # array_backward = True: backward uses only operators (+, *, -, **, >, ...), so when no graph
+        # is being built it can run on the bare arrays, skipping a Tensor and a dispatch per step; or
+        # a function of arrays giving the same numbers when backward calls other primitives
+        ab = getattr(cls, "array_backward", None)
+        self.array_backward = self.backward if ab is True else ab
         self.elementwise = elementwise
         self.to_float = to_float
         self.view = view
@@ -357,6 +363,8 @@ def run_backward(node, grads):
     if node.released:
         raise RuntimeError(FREED_MESSAGE)
     op = node.op
+    if op.array_backward is not None and not _STATE.enabled and node.num_outputs == 1 and not _FW.active:
+        return _run_backward_arrays(node, op, grads[0])
     inputs = []
     for s in node.saved:  # SavedTensor.unpack, inlined: the version check
         if type(s) is SavedTensor:
@@ -393,6 +401,49 @@ def run_backward(node, grads):
         if g.dtype is not meta[1]:
             g = g.to(meta[1])
         grads_in.append(g)
+    return tuple(grads_in)
+
+
+def _run_backward_arrays(node, op, grad):
+    """run_backward for an op whose backward formula also runs on arrays (no graph to build): the
+    same numbers, with Tensors made only for the gradients it returns."""
+    inputs = []
+    for s in node.saved:
+        if type(s) is SavedTensor:
+            t = s.tensor
+            if t._version_counter[0] != s.version:
+                raise version_error(t, t._version_counter[0], s.version, t.grad_fn)
+            s = t._data
+        inputs.append(s)
+    if op.uses_result:
+        if node.result is None:
+            inputs.append(None)
+        else:
+            arr, counter, version = node.result[0]
+            if counter[0] != version:
+                _unpack_results(node)  # raises torch's error
+            inputs.append(arr)
+    out = op.array_backward(grad._data, *inputs, **node.params)
+    if type(out) is not tuple:
+        out = (out,)
+    if node.edge_pos is not None:
+        out = tuple(out[i] if i < len(out) else None for i in node.edge_pos)
+    grads_in = []
+    for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
+        if nxt is None or g is None:
+            grads_in.append(None)
+            continue
+        if type(g) is not _ndarray:
+            g = np.asarray(g)
+        shape, dt = meta
+        if g.shape == shape and g.dtype == dt.np:
+            grads_in.append(_Tensor._wrap(g, dt))
+            continue
+        t = _Tensor._wrap(g, _FROM_NP[g.dtype])  # as run_backward: summed, then cast
+        if g.shape != shape:
+            from ._utils import sum_to
+            t = sum_to(t, shape)
+        grads_in.append(t if t.dtype is dt else t.to(dt))
     return tuple(grads_in)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._dtype import result_type
 from .._tensor import Tensor
 from ._precise import precise
@@ -112,6 +114,8 @@ __all__ = [
 # --------------------------------------------------------------------------- arithmetic
 @primitive(elementwise=True, saves=())
 class Add:
+    array_backward = True
+
     def forward(xp, x, y, alpha=1):
         return x + y if alpha == 1 else x + alpha * y
 
@@ -121,10 +125,14 @@ class Add:
 
 @primitive(elementwise=True, saves=())
 class Sub:
+    array_backward = True
+
     def forward(xp, x, y, alpha=1):
         return x - y if alpha == 1 else x - alpha * y
 
     def backward(grad, x, y, alpha=1):
+        if y is not None and not isinstance(y, Tensor):  # a Python number: no gradient needed
+            return grad, None
         return grad, (-grad if alpha == 1 else grad * -alpha)
 
 
@@ -132,6 +140,8 @@ class Sub:
 class Rsub:
     grad_fn = staticmethod(lambda x, y, alpha=1: "RsubBackward0" if isinstance(y, Tensor) else "RsubBackward1")
     scalar_edges = False  # 2 - x: torch's node has x's edge only
+
+    array_backward = True
 
     def forward(xp, x, y, alpha=1):
         return y - x if alpha == 1 else y - alpha * x
@@ -142,6 +152,7 @@ class Rsub:
 
 @primitive(elementwise=True)
 class Mul:
+    array_backward = True
     needed_for = (("x", ("y",)), ("y", ("x",)))  # x only feeds y's gradient, and the other way round
 
     def forward(xp, x, y):
@@ -153,6 +164,7 @@ class Mul:
 
 @primitive(elementwise=True, to_float=True)
 class Div:
+    array_backward = True
     needed_for = (("x", ("y",)),)
 
     def forward(xp, x, y):
@@ -265,6 +277,8 @@ class Pow:
 
 @primitive(elementwise=True, saves=())
 class Neg:
+    array_backward = True
+
     def forward(xp, x):
         if x.dtype.kind == "b":
             raise RuntimeError(
@@ -300,6 +314,8 @@ class Sign:
 # --------------------------------------------------------------------------- unary math
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Exp:
+    array_backward = True
+
     def forward(xp, x):
         return precise(xp, xp.exp, x)
 
@@ -474,6 +490,8 @@ class Cosh:
 
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Tanh:
+    array_backward = True
+
     def forward(xp, x):
         return precise(xp, xp.tanh, x)
 
@@ -483,6 +501,8 @@ class Tanh:
 
 @primitive(elementwise=True, to_float=True, saves=("result",))
 class Sigmoid:
+    array_backward = True
+
     def forward(xp, x):
         # exp(-x) overflows to inf for very negative x, giving exactly 0 as torch does
         e = precise(xp, xp.exp, -x)
@@ -494,6 +514,8 @@ class Sigmoid:
 
 @primitive(elementwise=True, saves=("result",))
 class Relu:
+    array_backward = True
+
     def forward(xp, x):
         if x.dtype.kind == "b":
             raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
@@ -710,6 +732,15 @@ class PowScalar:
         if e == 2.0:  # x ** 1 is x exactly, so 2 * x is the same number with one op less
             return grad * (x * 2.0), None
         return (grad * 0 if e == 0 else grad * (e * pow(x, e - 1))), None
+
+    @staticmethod
+    def array_backward(grad, x, y):  # backward's numbers on arrays (pow as this op's own forward)
+        e = float(y)
+        if e == 2.0:
+            return grad * (x * 2.0), None
+        if e == 0:
+            return grad * 0, None
+        return grad * (e * Pow.forward(np, x, np.asarray(e - 1).astype(x.dtype))), None
 
 
 def _check_operand(other, op: str):

@@ -168,3 +168,40 @@ def test_expanded_gradient_is_copied_not_taken():
     x.sum().backward()  # SumBackward0 gives a broadcast (read-only) view
     x.grad += 1
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+ARRAY_BACKWARD_CASES = {
+    "add": lambda x, y: x + y, "add_alpha": lambda x, y: ember.add(x, y, alpha=0.3),
+    "sub": lambda x, y: x - y, "sub_scalar": lambda x, y: x - 0.7, "rsub": lambda x, y: 2.5 - x,
+    "mul": lambda x, y: x * y, "mul_scalar": lambda x, y: x * 0.3, "div": lambda x, y: x / y,
+    "neg": lambda x, y: -x, "exp": lambda x, y: x.exp(), "tanh": lambda x, y: x.tanh(),
+    "sigmoid": lambda x, y: x.sigmoid(), "relu": lambda x, y: x.relu(),
+    "pow2": lambda x, y: x ** 2, "pow3": lambda x, y: x ** 3, "pow_half": lambda x, y: x.abs() ** 0.5,
+    "pow_neg": lambda x, y: (x.abs() + 1) ** -1.5, "select": lambda x, y: x[-1] * y[0],
+    "mixed_dtype": lambda x, y: x * y.double(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_BACKWARD_CASES))
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((1, 4), (3, 1))])
+def test_array_backward_equals_tensor_backward(name, shapes):
+    """Without create_graph, ops flagged array_backward run their formula on arrays: same bits as
+    the Tensor formula (which create_graph=True uses)."""
+    fn = ARRAY_BACKWARD_CASES[name]
+    rng = np.random.default_rng(0)
+    xs, ys = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    results = []
+    for _ in range(2):
+        x = ember.tensor(xs, requires_grad=True)
+        y = ember.tensor(ys, requires_grad=True)
+        results.append((x, y, fn(x, y)))
+    gout = rng.standard_normal(tuple(results[0][2].shape)).astype(np.float32)
+    grads = []
+    for (x, y, out), create_graph in zip(results, (False, True)):
+        grads.append(ember.autograd.grad(out, (x, y), ember.tensor(gout).to(out.dtype),
+                                         create_graph=create_graph, allow_unused=True))
+    for a, b in zip(*grads):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
