@@ -39,6 +39,7 @@ _NODE_CLASSES: dict = {}
 _Tensor = None  # ember.Tensor, set on first use (the tensor module imports this one)
 _PY_NUMBERS = (float, int, bool)
 _new = object.__new__
+_EXACT = 2 ** 53
 
 
 class _NpDtypes(dict):
@@ -244,16 +245,22 @@ class Primitive:
             in_meta.append((a._data.shape, a.dtype))
             if mask is not None and i < len(mask) and not mask[i]:
                 saved.append(None)
-            elif i < len(when) and when[i] is not None and not any(  # varargs (einsum): saved
-                    isinstance(args[j], Tensor) and args[j]._requires_grad for j in when[i]):
-                saved.append(None)  # only feeds gradients of inputs that need none
-            else:
-                if a._extra and a._extra.get("inference"):
-                    SavedTensor(a)  # raises torch's error
-                s = _new(SavedTensor)  # SavedTensor(a) without its __init__'s call
-                s.tensor = a
-                s.version = a._version_counter[0]
-                saved.append(s)
+                continue
+            feeds = when[i] if i < len(when) else None  # (varargs such as einsum's: always saved)
+            if feeds is not None:
+                for j in feeds:
+                    b = args[j]
+                    if isinstance(b, Tensor) and b._requires_grad:
+                        break
+                else:  # it only feeds gradients of inputs that need none
+                    saved.append(None)
+                    continue
+            if a._extra and a._extra.get("inference"):
+                SavedTensor(a)  # raises torch's error
+            s = _new(SavedTensor)  # SavedTensor(a) without its __init__'s call
+            s.tensor = a
+            s.version = a._version_counter[0]
+            saved.append(s)
         if self.no_edge is None:
             node.next_functions = tuple(edges)  # Node.__init__'s fields, set here: one call less per op
             node.edge_pos = None
@@ -272,7 +279,11 @@ class Primitive:
         node.saved = saved
         node.in_meta = in_meta
         if self.save_result:
-            node.result = tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)
+            if len(results) == 1:
+                r = results[0]
+                node.result = ((r._data, r._version_counter, r._version_counter[0]),)
+            else:
+                node.result = tuple((r._data, r._version_counter, r._version_counter[0]) for r in results)
         else:
             node.result = None
         node.params = params
@@ -294,9 +305,9 @@ def _node_class(name):
 
 def _scalar_array(a, npdt):
     """A Python number as a 0-d array of the op's dtype, rounded once as torch rounds it."""
-    if type(a) is int:  # int64 first, then one rounding (a big int via float64 rounds twice)
-        return np.asarray(a).astype(npdt)
-    return np.array(a, dtype=npdt)
+    if type(a) is int and not (npdt.kind == "f" and -_EXACT <= a <= _EXACT):
+        return np.asarray(a).astype(npdt)  # int64 first, then one rounding (float64 would round twice)
+    return np.array(a, dtype=npdt)  # (an int up to 2**53 is exact in float64: one rounding)
 
 
 def _tensor_type():

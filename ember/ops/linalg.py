@@ -46,6 +46,11 @@ def _dims(shape) -> str:
 
 
 # --------------------------------------------------------------------------- private shape helpers
+def _swap(a):
+    """An array's mT (the array twin of _mT, for the backward formulas that run on arrays)."""
+    return a.swapaxes(-1, -2)
+
+
 @primitive(saves=())
 class _SwapLast:
     """x.mT: swap the last two dims (a view in NumPy)."""
@@ -151,6 +156,11 @@ class Mv:
         gy = None if x is None else Mv.apply(_mT(x), grad)
         return gx, gy
 
+    @staticmethod
+    def array_backward(grad, x, y):  # backward's numbers on arrays (no graph to build)
+        return (None if y is None else grad.reshape(grad.shape[0], 1) * y), (
+            None if x is None else _swap(x) @ grad)
+
 
 @primitive
 class Mm:
@@ -162,6 +172,10 @@ class Mm:
 
     def backward(grad, x, y):
         return (None if y is None else _mm_grad_x(grad, y)), (None if x is None else _mm_grad_y(grad, x))
+
+    @staticmethod
+    def array_backward(grad, x, y):
+        return (None if y is None else grad @ _swap(y)), (None if x is None else _swap(x) @ grad)
 
 
 def _column_major(t) -> bool:
@@ -194,6 +208,8 @@ class Bmm:
     def backward(grad, x, y):
         return (None if y is None else Bmm.apply(grad, _mT(y))), (
             None if x is None else Bmm.apply(_mT(x), grad))
+
+    array_backward = Mm.cls.array_backward
 
 
 def _check_dot(name, input, other):
@@ -374,6 +390,14 @@ class Addmm:
         g = grad if alpha == 1 else grad * alpha
         return ((grad if beta == 1 else grad * beta), (None if y is None else _mm_grad_x(g, y)),
                 (None if x is None else _mm_grad_y(g, x, y_column_major)))
+
+    @staticmethod
+    def array_backward(grad, input, x, y, beta=1, alpha=1, y_column_major=False):
+        g = grad if alpha == 1 else grad * alpha
+        gy = None
+        if x is not None:
+            gy = _swap(_swap(g) @ x) if y_column_major else _swap(x) @ g
+        return (grad if beta == 1 else grad * beta), (None if y is None else g @ _swap(y)), gy
 
     def jvp(tangents, input, x, y, beta=1, alpha=1, y_column_major=False):
         return _affine_jvp(Mm, tangents, input, x, y, beta, alpha)

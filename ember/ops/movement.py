@@ -98,6 +98,7 @@ def _contiguous_strides(shape):
 @primitive(view=True, saves=())
 class View:
     jvp = "linear"
+    array_backward = True  # (its backward's grad.reshape runs on arrays too)
     def forward(xp, x, shape, in_shape=None):
         return x.reshape(shape)  # NumPy returns a view whenever the strides allow (checked before)
 
@@ -119,6 +120,7 @@ class UnsafeView(View.cls):
 class Contiguous:
     grad_fn = "CloneBackward0"
     jvp = "linear"
+    array_backward = True
 
     def forward(xp, x):
         return x.copy(order="C")
@@ -223,6 +225,7 @@ def _squeeze_name(x, shape, in_shape, dims):
 class Squeeze:
     grad_fn = staticmethod(_squeeze_name)
     jvp = "linear"
+    array_backward = True
 
     def forward(xp, x, shape, in_shape, dims):
         return x.reshape(shape)  # only size-1 dims go, so this is always a view
@@ -247,6 +250,7 @@ def squeeze(input, dim=None):
 @primitive(view=True, saves=())
 class Unsqueeze:
     jvp = "linear"
+    array_backward = True
     def forward(xp, x, dim):
         return xp.expand_dims(x, dim)
 
@@ -263,6 +267,7 @@ def unsqueeze(input, dim: int):
 @primitive(view=True, saves=())
 class Expand:
     jvp = "linear"
+    array_backward = True
     def forward(xp, x, shape):
         return xp.broadcast_to(x, shape)  # read-only in NumPy: expanded tensors are not written to
 
@@ -357,6 +362,10 @@ class Transpose:
     def backward(grad, x, dim0, dim1):
         return transpose(grad, dim0, dim1)
 
+    @staticmethod
+    def array_backward(grad, x, dim0, dim1):  # backward's numbers on arrays
+        return grad.swapaxes(dim0, dim1)
+
 
 @primitive(view=True, saves=())
 class T:
@@ -368,6 +377,10 @@ class T:
 
     def backward(grad, x):
         return t(grad)
+
+    @staticmethod
+    def array_backward(grad, x):
+        return grad.T
 
 
 @primitive(view=True, saves=())

@@ -464,6 +464,11 @@ class VectorNorm:
     grad_fn = "LinalgVectorNormBackward0"
 
     def forward(xp, x, ord=2.0, dim=None, keepdim=False):
+        if ord != 0 and x.size and _count(x.shape, range(x.ndim) if dim is None else dim) == 1:
+            # one element per norm: |x| exactly, as torch gives (no overflow of x * x for large x)
+            a = xp.abs(x)
+            return a.reshape(()) if dim is None and not keepdim else (
+                a if keepdim else xp.squeeze(a, axis=dim))
         if ord == 2:  # the common norm first, without the |x| it does not need
             return xp.sqrt((x * x).sum(axis=dim, keepdims=keepdim))
         a = xp.abs(x)

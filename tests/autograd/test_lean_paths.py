@@ -205,3 +205,32 @@ def test_array_backward_equals_tensor_backward(name, shapes):
         if a is not None:
             assert a.dtype == b.dtype and a.shape == b.shape
             np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+MATRIX_CASES = {
+    "mm": lambda x, y: x @ y, "mv": lambda x, y: x @ y[:, 0], "bmm": lambda x, y: ember.bmm(
+        x.unsqueeze(0).expand(2, 3, 4), y.unsqueeze(0).expand(2, 4, 5)),
+    "addmm": lambda x, y: ember.addmm(y[0, :5], x, y, beta=0.5, alpha=1.5),
+    "linear": lambda x, y: ember.nn.functional.linear(x, y.t(), y[0]),
+    "view": lambda x, y: x.view(12) * y.reshape(20)[:12], "transpose": lambda x, y: x.transpose(0, 1) @ x,
+    "t": lambda x, y: x.t() * 2, "squeeze": lambda x, y: x.unsqueeze(1).squeeze(1) * 3,
+    "expand": lambda x, y: x[:, :1].expand(3, 4) * x, "contiguous": lambda x, y: x.t().contiguous() * 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX_CASES))
+def test_matrix_and_view_array_backward_equal_tensor_backward(name):
+    rng = np.random.default_rng(1)
+    xs = rng.standard_normal((3, 4)).astype(np.float32)
+    ys = rng.standard_normal((4, 5)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        x = ember.tensor(xs, requires_grad=True)
+        y = ember.tensor(ys, requires_grad=True)
+        out = MATRIX_CASES[name](x, y)
+        gout = ember.tensor(np.random.default_rng(2).standard_normal(tuple(out.shape)).astype(np.float32))
+        grads.append(ember.autograd.grad(out, (x, y), gout, create_graph=create_graph, allow_unused=True))
+    for a, b in zip(*grads):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
