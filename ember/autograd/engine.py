@@ -15,7 +15,9 @@ from __future__ import annotations
 import heapq
 import sys
 
-from . import anomaly_mode, grad_mode
+import numpy as np
+
+from . import anomaly_mode, forward_ad, grad_mode
 from .graph import AccumulateGrad, OpNode, _run_backward, edge_of
 
 _refcount = sys.getrefcount
@@ -48,9 +50,9 @@ def _make_root_grads(outputs, grad_outputs, is_grads_batched=False):
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
-            if out.requires_grad and out.numel() != 1:
+            if out._requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _lazy("ones_like")(out)
+            g = Tensor._wrap(np.ones(out._data.shape, out._data.dtype), out.dtype)  # ones_like(out)
         elif isinstance(g, Tensor):
             if g.shape != out.shape and not is_grads_batched:
                 raise RuntimeError(
@@ -135,6 +137,8 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
+    Tensor = _lazy("Tensor")
+    fw = forward_ad.STATE
     heap = []
     for n in buffers:
         if deps.get(n, 0) == 0:
@@ -182,7 +186,14 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                         buf = buffers[nxt] = [None] * nxt.num_outputs
                         buf[nr] = g
                 else:
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    prev = buf[nr]
+                    if prev is None:
+                        buf[nr] = g
+                    elif (create_graph or fw.active or prev.dtype is not g.dtype
+                          or prev._data.shape != g._data.shape):
+                        buf[nr] = prev + g
+                    else:  # prev + g on the arrays: no graph to build, nothing to promote
+                        buf[nr] = Tensor._wrap(prev._data + g._data, g.dtype)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
@@ -307,7 +318,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     _check_outputs(tensors)
     grads = _make_root_grads(tensors, grad_tensors)
-    roots = [(edge_of(t), g) for t, g in zip(tensors, grads)]
+    roots = []
+    for t, g in zip(tensors, grads):
+        roots.append((edge_of(t), g))
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:

@@ -193,8 +193,10 @@ class Primitive:
         if type(out) is not _ndarray:
             out = np.asarray(out)
         result = Tensor._wrap(out, _FROM_NP[out.dtype])
-        if self.view:
-            _mark_view((result,), args)
+        if self.view:  # _mark_view, for one result
+            base = args[0]
+            result._version_counter = base._version_counter
+            result._base = base._base if base._base is not None else base
         if record:
             result._requires_grad = True
             result.grad_fn = self._record(args, params, (result,))
@@ -266,9 +268,13 @@ class Primitive:
             node.edge_pos = None
         else:
             never, scalars = self.no_edge
-            pos = tuple(i for i, a in enumerate(args)
-                        if i not in never and (scalars or isinstance(a, Tensor)))
-            node.next_functions = tuple(edges[i] for i in pos)
+            pos = []
+            kept = []
+            for i, a in enumerate(args):
+                if i not in never and (scalars or isinstance(a, Tensor)):
+                    pos.append(i)
+                    kept.append(edges[i])
+            node.next_functions = tuple(kept)
             in_meta = [in_meta[i] for i in pos]
             node.edge_pos = pos
         node._seq = next(_node_seq)
