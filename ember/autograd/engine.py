@@ -28,8 +28,11 @@ def _lazy(name):
     obj = _LAZY.get(name)
     if obj is None:
         from .. import _creation, _tensor
+        from ..ops import _registry
         _LAZY["Tensor"] = _tensor.Tensor
         _LAZY["ones_like"] = _creation.ones_like
+        _LAZY["from_np"] = _registry._FROM_NP
+        _LAZY["input_grad_arrays"] = _registry.input_grad_arrays
         obj = _LAZY[name]
     return obj
 
@@ -104,6 +107,9 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     gradients are captured (filled in and returned); when given, only nodes leading to a target run.
     accumulate: whether AccumulateGrad nodes write into ``.grad`` (``grad()`` passes False).
     """
+    if targets is None and not create_graph and not anomaly_mode.STATE.enabled and not forward_ad.STATE.active:
+        _run_plain(roots, retain_graph)
+        return None
     root_nodes = []
     for edge, _ in roots:
         root_nodes.append(edge[0])
@@ -202,6 +208,119 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
+
+
+def _run_plain(roots, retain_graph):
+    """``_run`` for the common pass: backward() without create_graph, anomaly mode or forward AD.
+
+    The gradients flow as bare arrays: a Tensor is made only for a node whose backward needs
+    Tensors (hooks, custom Functions, ops without an array form) and for a leaf's ``.grad``.
+    """
+    Tensor = _lazy("Tensor")
+    from_np = _lazy("from_np")
+    input_grad_arrays = _lazy("input_grad_arrays")
+    run_backward = _run_backward()
+    root_nodes = []
+    for edge, _ in roots:
+        root_nodes.append(edge[0])
+    deps = _count_dependencies(root_nodes)
+    buffers = {}
+    for (node, nr), g in roots:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = g._data if buf[nr] is None else _sum_arrays(buf[nr], g._data)
+    heap = []
+    for n in buffers:
+        if deps.get(n, 0) == 0:
+            heap.append((-n._seq, n))
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    prev_mode = grad_mode.STATE.enabled
+    grad_mode.STATE.enabled = False
+    try:
+        while heap:
+            node = pop(heap)[1]
+            grads = buffers.pop(node)
+            if node._prehooks or node._hooks:
+                outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
+            elif type(node) is AccumulateGrad:
+                _accumulate_array(node.variable, grads, Tensor, from_np)
+                continue
+            elif isinstance(node, OpNode):
+                if node.op.array_backward is not None and node.num_outputs == 1:
+                    outs = input_grad_arrays(node, grads[0])
+                else:
+                    outs = _arrays_of(run_backward(node, _tensors_of(grads, Tensor, from_np)))
+                if not retain_graph:
+                    node.release()
+            else:
+                outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
+            for (nxt, nr), g in zip(node.next_functions, outs):
+                if nxt is None or g is None:
+                    continue
+                buf = buffers.get(nxt)
+                if buf is None:
+                    if nxt.num_outputs == 1:
+                        buffers[nxt] = [g]
+                    else:
+                        buf = buffers[nxt] = [None] * nxt.num_outputs
+                        buf[nr] = g
+                else:
+                    buf[nr] = g if buf[nr] is None else _sum_arrays(buf[nr], g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    push(heap, (-nxt._seq, nxt))
+            outs = g = grads = None  # the buffers alone hold the gradients now (a leaf may take them)
+    finally:
+        grad_mode.STATE.enabled = prev_mode
+
+
+def _sum_arrays(a, b):
+    s = a + b
+    return s if type(s) is np.ndarray else np.asarray(s)  # (0-d operands give a NumPy scalar)
+
+
+def _tensors_of(grads, Tensor, from_np):
+    return [None if g is None else Tensor._wrap(g, from_np[g.dtype]) for g in grads]
+
+
+def _arrays_of(outs):
+    return [None if g is None else g._data for g in outs]
+
+
+def _tensor_node(node, grads, retain_graph):
+    """A node run the general way, on Tensors: hooks, then its backward, then hooks."""
+    if node._prehooks:
+        grads = _run_prehooks(node, grads)
+    outs = _run_backward()(node, grads) if isinstance(node, OpNode) else node.apply(tuple(grads))
+    if node._hooks:
+        outs = _run_posthooks(node, outs, grads)
+    if not retain_graph:
+        node.release()
+    return outs
+
+
+def _accumulate_array(var, grads, Tensor, from_np):
+    """accumulate_into_leaf for a gradient array. The first gradient becomes ``.grad`` itself when
+    nothing else holds it (the buffer list, this frame and getrefcount's argument: 3 references),
+    as torch steals it; a copy otherwise."""
+    arr = grads[0]
+    if arr is None:
+        return
+    if var._grad is None:
+        if not (_refcount(arr) <= 3 and arr.base is None and arr.flags.writeable):
+            arr = arr.copy()
+        var._grad = Tensor._wrap(arr, var.dtype if arr.dtype == var.dtype.np else from_np[arr.dtype])
+    elif var._grad._requires_grad:
+        var._grad = var._grad + Tensor._wrap(arr, from_np[arr.dtype])
+    else:
+        var._grad._data += arr
+    hooks = var._post_acc_hooks
+    if hooks:
+        for hook in list(hooks):
+            hook(var)
 
 
 def _count_dependencies(root_nodes):

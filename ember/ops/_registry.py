@@ -381,7 +381,7 @@ def run_backward(node, grads):
         raise RuntimeError(FREED_MESSAGE)
     op = node.op
     if op.array_backward is not None and not _STATE.enabled and node.num_outputs == 1 and not _FW.active:
-        return _run_backward_arrays(node, op, grads[0])
+        return _run_backward_arrays(node, grads[0])
     inputs = []
     for s in node.saved:  # SavedTensor.unpack, inlined: the version check
         if type(s) is SavedTensor:
@@ -421,9 +421,21 @@ def run_backward(node, grads):
     return tuple(grads_in)
 
 
-def _run_backward_arrays(node, op, grad):
+def _run_backward_arrays(node, grad):
     """run_backward for an op whose backward formula also runs on arrays (no graph to build): the
     same numbers, with Tensors made only for the gradients it returns."""
+    grads_in = []
+    for g, meta in zip(input_grad_arrays(node, grad._data), node.in_meta):
+        grads_in.append(None if g is None else _Tensor._wrap(g, meta[1]))
+    return tuple(grads_in)
+
+
+def input_grad_arrays(node, grad):
+    """The gradients of an array_backward op's inputs, as arrays of their shapes and dtypes (None
+    where no gradient flows), from the gradient array of its output (the engine's plain loop)."""
+    if node.released:
+        raise RuntimeError(FREED_MESSAGE)
+    op = node.op
     inputs = []
     for s in node.saved:
         if type(s) is SavedTensor:
@@ -440,7 +452,7 @@ def _run_backward_arrays(node, op, grad):
             if counter[0] != version:
                 _unpack_results(node)  # raises torch's error
             inputs.append(arr)
-    out = op.array_backward(grad._data, *inputs, **node.params)
+    out = op.array_backward(grad, *inputs, **node.params)
     if type(out) is not tuple:
         out = (out,)
     if node.edge_pos is not None:
@@ -453,15 +465,14 @@ def _run_backward_arrays(node, op, grad):
         if type(g) is not _ndarray:
             g = np.asarray(g)
         shape, dt = meta
-        if g.shape == shape and g.dtype == dt.np:
-            grads_in.append(_Tensor._wrap(g, dt))
-            continue
-        t = _Tensor._wrap(g, _FROM_NP[g.dtype])  # as run_backward: summed, then cast
-        if g.shape != shape:
-            from ._utils import sum_to
-            t = sum_to(t, shape)
-        grads_in.append(t if t.dtype is dt else t.to(dt))
-    return tuple(grads_in)
+        if g.shape != shape or g.dtype != dt.np:  # as run_backward: summed, then cast
+            t = _Tensor._wrap(g, _FROM_NP[g.dtype])
+            if g.shape != shape:
+                from ._utils import sum_to
+                t = sum_to(t, shape)
+            g = (t if t.dtype is dt else t.to(dt))._data
+        grads_in.append(g)
+    return grads_in
 
 
 def apply_inplace(fn, self, *args, **kwargs):
