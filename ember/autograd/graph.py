@@ -129,7 +129,6 @@ class OpNode(Node):
     """The grad_fn of a primitive op's output (see ops/_registry.py for how it is filled in)."""
 
     __slots__ = (
-        "_name",
         "edge_pos",
         "in_meta",
         "num_outputs",
@@ -140,9 +139,6 @@ class OpNode(Node):
         "result",
         "saved",
     )
-
-    def name(self) -> str:
-        return self._name
 
     def release(self) -> None:
         if self.saved is not None or self.result is not None:
@@ -289,7 +285,7 @@ def refresh_view(tensor) -> None:
         if edge == target:
             return  # still reads the current base
         node = edge[0]
-        if not (isinstance(node, OpNode) and (node.op.view or node._name == "AsStridedBackward0")):
+        if not (isinstance(node, OpNode) and (node.op.view or type(node).__name__ == "AsStridedBackward0")):
             break
         edge = node.next_functions[0]
     from . import grad_mode

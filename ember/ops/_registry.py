@@ -241,9 +241,15 @@ class Primitive:
                 saved.append(a)
                 in_meta.append(None)
                 continue
-            # edge_of, inlined for the common case (an op's output that is not a view)
-            fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None and a._base is None else edge_of(a))
+            fn = a.grad_fn  # edge_of, inlined for an op's output that is not a view and for a leaf
+            if a._base is not None:
+                edges.append(edge_of(a))
+            elif fn is not None:
+                edges.append((fn, a._output_nr))
+            else:
+                acc = a._accumulator if a._requires_grad else None
+                acc = acc() if acc is not None else None
+                edges.append((acc, 0) if acc is not None else edge_of(a))
             in_meta.append((a._data.shape, a.dtype))
             if mask is not None and i < len(mask) and not mask[i]:
                 saved.append(None)
@@ -280,7 +286,6 @@ class Primitive:
         node._seq = next(_node_seq)
         node._hooks = None
         node._prehooks = None
-        node._name = cls.__name__
         node.op = self
         node.saved = saved
         node.in_meta = in_meta

@@ -103,6 +103,8 @@ class Sum:
 
     def forward(xp, x, dim=None, keepdim=False, dtype=None, shape=None):
         if x.size <= 2:  # one addition at most: every order gives the same bits
+            if dtype is None and x.dtype.kind == "f":  # (the ufunc's reduce: less overhead than sum)
+                return xp.add.reduce(x, axis=dim, keepdims=keepdim)
             return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
         return torch_sum(xp, x, dim, keepdim, dtype)  # in torch's addition order: same last bits
 
@@ -113,7 +115,7 @@ class Sum:
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over all elements, or over ``dim`` (an int or a tuple of ints)."""
     dims, keepdim = _dim_args(input, dim, keepdim, axis, keepdims)
-    npdt, shape = _int_result_dtype(input, dtype), tuple(input.shape)
+    npdt, shape = _int_result_dtype(input, dtype), input._data.shape
     if dims is None:
         return Sum.apply(input, dtype=npdt, shape=shape)
     return Sum.apply(input, dim=dims, keepdim=keepdim, dtype=npdt, shape=shape)
@@ -144,8 +146,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     npdt = None if dtype is None else _dtype.to_dtype(dtype).np
     dims, keepdim = _dim_args(input, dim, keepdim, axis, keepdims)
     if dims is None:
-        return Mean.apply(input, dtype=npdt, shape=tuple(input.shape))
-    return Mean.apply(input, dim=dims, keepdim=keepdim, dtype=npdt, shape=tuple(input.shape))
+        return Mean.apply(input, dtype=npdt, shape=input._data.shape)
+    return Mean.apply(input, dim=dims, keepdim=keepdim, dtype=npdt, shape=input._data.shape)
 
 
 @primitive(saves=("x", "result"))
@@ -464,7 +466,7 @@ class VectorNorm:
     grad_fn = "LinalgVectorNormBackward0"
 
     def forward(xp, x, ord=2.0, dim=None, keepdim=False):
-        if ord != 0 and x.size and _count(x.shape, range(x.ndim) if dim is None else dim) == 1:
+        if ord != 0 and x.size and (x.size == 1 or dim is not None and _count(x.shape, dim) == 1):
             # one element per norm: |x| exactly, as torch gives (no overflow of x * x for large x)
             a = xp.abs(x)
             return a.reshape(()) if dim is None and not keepdim else (
