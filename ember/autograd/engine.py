@@ -21,7 +21,9 @@ from . import anomaly_mode, forward_ad, grad_mode
 from .graph import AccumulateGrad, OpNode, _run_backward, edge_of
 
 _refcount = sys.getrefcount
-_LAZY: dict = {}  # Tensor and ones_like, imported on first use (they import this package)
+# Tensor, ones_like, the registry's dtype table and its array backward: bound on first use (those
+# modules import this package)
+_LAZY: dict = {}
 
 
 def _lazy(name):
@@ -55,7 +57,8 @@ def _make_root_grads(outputs, grad_outputs, is_grads_batched=False):
         if g is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = Tensor._wrap(np.ones(out._data.shape, out._data.dtype), out.dtype)  # ones_like(out)
+            one = np.array(1, out._data.dtype)  # ones_like(out) (one element)
+            g = Tensor._wrap(one if out._data.ndim == 0 else one.reshape(out._data.shape), out.dtype)
         elif isinstance(g, Tensor):
             if g.shape != out.shape and not is_grads_batched:
                 raise RuntimeError(
@@ -216,9 +219,9 @@ def _run_plain(roots, retain_graph):
     The gradients flow as bare arrays: a Tensor is made only for a node whose backward needs
     Tensors (hooks, custom Functions, ops without an array form) and for a leaf's ``.grad``.
     """
-    Tensor = _lazy("Tensor")
-    from_np = _lazy("from_np")
-    input_grad_arrays = _lazy("input_grad_arrays")
+    if not _LAZY:
+        _lazy("Tensor")
+    Tensor, from_np, input_grad_arrays = _LAZY["Tensor"], _LAZY["from_np"], _LAZY["input_grad_arrays"]
     run_backward = _run_backward()
     root_nodes = []
     for edge, _ in roots:
@@ -326,7 +329,7 @@ def _accumulate_array(var, grads, Tensor, from_np):
 def _count_dependencies(root_nodes):
     """For every node reachable from the roots, how many edges lead into it (one walk, no order)."""
     deps = {}
-    stack = list(dict.fromkeys(root_nodes))
+    stack = list(root_nodes) if len(root_nodes) == 1 else list(dict.fromkeys(root_nodes))
     seen = set(stack)
     while stack:
         for nxt, _ in stack.pop().next_functions:
