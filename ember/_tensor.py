@@ -457,7 +457,7 @@ class Tensor:
                 "Boolean value of Tensor with more than one value is ambiguous" if n else
                 "Boolean value of Tensor with no values is ambiguous"
             )
-        return bool(self._data.reshape(()).item())
+        return bool(self._data.item())
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self._data.size != 1:

@@ -307,13 +307,19 @@ def _tensor_node(node, grads, retain_graph):
 
 def _accumulate_array(var, grads, Tensor, from_np):
     """accumulate_into_leaf for a gradient array. The first gradient becomes ``.grad`` itself when
-    nothing else holds it (the buffer list, this frame and getrefcount's argument: 3 references),
-    as torch steals it; a copy otherwise."""
+    nothing else holds it (the buffer list, this frame and getrefcount's argument: 3 references;
+    for a view, its base held by it alone), as torch steals it; a copy otherwise."""
     arr = grads[0]
     if arr is None:
         return
     if var._grad is None:
-        if not (_refcount(arr) <= 3 and arr.base is None and arr.flags.writeable):
+        base = arr.base
+        if base is None:
+            mine = _refcount(arr) <= 3
+        else:  # a whole view of a buffer nothing else holds (W.grad of Linear is (gradᵀ @ x)ᵀᵀ)
+            mine = (_refcount(arr) <= 3 and type(base) is np.ndarray and base.base is None
+                    and _refcount(base) <= 3 and arr.size == base.size and arr.flags.c_contiguous)
+        if not (mine and arr.flags.writeable):
             arr = arr.copy()
         var._grad = Tensor._wrap(arr, var.dtype if arr.dtype == var.dtype.np else from_np[arr.dtype])
     elif var._grad._requires_grad:

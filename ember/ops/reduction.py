@@ -521,6 +521,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: the vector p-norm (p=2 and 'fro' alike) over ``dim``, or over every element."""
+    if dim is None and dtype is None and (p == "fro" or type(p) is int and p == 2) and input.dtype._rank == 2:
+        return VectorNorm.apply(input, ord=2.0, dim=None, keepdim=keepdim)  # (x.norm(): no checks due)
     if isinstance(p, str):
         if p == "nuc":
             raise NotImplementedError("ember: norm(p='nuc') (the nuclear norm) is not implemented")

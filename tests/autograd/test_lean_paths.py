@@ -234,3 +234,18 @@ def test_matrix_and_view_array_backward_equal_tensor_backward(name):
         assert (a is None) == (b is None)
         if a is not None:
             np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_linear_weight_grad_takes_the_transposed_product_and_stays_separate():
+    rng = np.random.default_rng(3)
+    w0, x0 = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
+    w = ember.tensor(w0, requires_grad=True)
+    wt = w.t()
+    wt.retain_grad()  # a second holder of the same product: W.grad must not share it
+    (ember.tensor(x0) @ wt).sum().backward()
+    tw = torch.tensor(w0, requires_grad=True)
+    (torch.tensor(x0) @ tw.t()).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6)
+    assert w.grad.is_contiguous()
+    w.grad += 1
+    np.testing.assert_allclose(wt.grad.numpy(), tw.grad.numpy().T, rtol=1e-6)
