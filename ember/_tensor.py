@@ -22,6 +22,10 @@ __all__ = ["Size", "Tensor"]
 _ENGINE_BACKWARD = None
 
 
+_GRAD_STATE = grad_mode.STATE
+_new_object = object.__new__
+
+
 def _INFERENCE_EXTRA() -> dict:
     return {"inference": True}  # tensors made in inference_mode report is_inference()
 
@@ -122,7 +126,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr, dt):
         """Make a Tensor around an array without copying (the internal fast constructor)."""
-        t = object.__new__(cls)
+        t = _new_object(cls)
         t._data = arr
         t.dtype = dt
         t._requires_grad = False
@@ -132,7 +136,7 @@ class Tensor:
         t._version_counter = [0]
         t._base = None
         t._accumulator = None
-        t._extra = _INFERENCE_EXTRA() if grad_mode.STATE.inference else None
+        t._extra = _INFERENCE_EXTRA() if _GRAD_STATE.inference else None
         return t
 
     def _shallow_copy(self):

@@ -103,6 +103,30 @@ def _collect(root_nodes):
     return order
 
 
+def _plan(root_nodes, targets):
+    """(needed, deps, target_nodes): without targets every reachable node runs (needed is None);
+    with them only the nodes that lead to one. deps: how many edges lead into each node that runs."""
+    if targets is None:
+        return None, _count_dependencies(root_nodes), None
+    order = _collect(root_nodes)
+    target_nodes = {node for node, _ in targets}
+    needed = set()
+    for node in order:  # post-order: a node's inputs are decided before the node itself
+        if node in target_nodes:
+            needed.add(node)
+            continue
+        for n, _ in node.next_functions:
+            if n in needed:  # (None is never in it)
+                needed.add(node)
+                break
+    deps = {}
+    for node in needed:
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt in needed:
+                deps[nxt] = deps.get(nxt, 0) + 1
+    return needed, deps, target_nodes
+
+
 def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     """Run one backward pass.
 
@@ -110,32 +134,12 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     gradients are captured (filled in and returned); when given, only nodes leading to a target run.
     accumulate: whether AccumulateGrad nodes write into ``.grad`` (``grad()`` passes False).
     """
-    if targets is None and not create_graph and not anomaly_mode.STATE.enabled and not forward_ad.STATE.active:
-        _run_plain(roots, retain_graph)
-        return None
     root_nodes = []
     for edge, _ in roots:
         root_nodes.append(edge[0])
-    if targets is not None:
-        order = _collect(root_nodes)
-        target_nodes = {node for node, _ in targets}
-        needed = set()
-        for node in order:  # post-order: a node's inputs are decided before the node itself
-            if node in target_nodes:
-                needed.add(node)
-                continue
-            for n, _ in node.next_functions:
-                if n in needed:  # (None is never in it)
-                    needed.add(node)
-                    break
-        deps = {}
-        for node in needed:
-            for nxt, _ in node.next_functions:
-                if nxt is not None and nxt in needed:
-                    deps[nxt] = deps.get(nxt, 0) + 1
-    else:
-        needed = None
-        deps = _count_dependencies(root_nodes)
+    needed, deps, target_nodes = _plan(root_nodes, targets)
+    if not create_graph and not anomaly_mode.STATE.enabled and not forward_ad.STATE.active:
+        return _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_nodes)
 
     buffers = {}
     for (node, nr), g in roots:
@@ -213,8 +217,8 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     return targets
 
 
-def _run_plain(roots, retain_graph):
-    """``_run`` for the common pass: backward() without create_graph, anomaly mode or forward AD.
+def _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_nodes):
+    """``_run`` for the common pass: no create_graph, anomaly mode or forward AD.
 
     The gradients flow as bare arrays: a Tensor is made only for a node whose backward needs
     Tensors (hooks, custom Functions, ops without an array form) and for a leaf's ``.grad``.
@@ -223,12 +227,10 @@ def _run_plain(roots, retain_graph):
         _lazy("Tensor")
     Tensor, from_np, input_grad_arrays = _LAZY["Tensor"], _LAZY["from_np"], _LAZY["input_grad_arrays"]
     run_backward = _run_backward()
-    root_nodes = []
-    for edge, _ in roots:
-        root_nodes.append(edge[0])
-    deps = _count_dependencies(root_nodes)
     buffers = {}
     for (node, nr), g in roots:
+        if needed is not None and node not in needed:
+            continue
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
@@ -245,8 +247,22 @@ def _run_plain(roots, retain_graph):
         while heap:
             node = pop(heap)[1]
             grads = buffers.pop(node)
-            if node._prehooks or node._hooks:
-                outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
+            tgrads = None
+            if node._prehooks:  # hooks see (and may replace) the gradient, also before it is captured
+                tgrads = _run_prehooks(node, _tensors_of(grads, Tensor, from_np))
+                grads = _arrays_of(tgrads)
+            if targets is not None:
+                if node in target_nodes:
+                    for i, g in enumerate(grads):
+                        if (node, i) in targets:
+                            targets[(node, i)] = None if g is None else Tensor._wrap(g, from_np[g.dtype])
+                if not accumulate and type(node) is AccumulateGrad:
+                    continue
+            if tgrads is not None or node._hooks:
+                if tgrads is None:
+                    tgrads = _tensors_of(grads, Tensor, from_np)
+                outs = _arrays_of(_tensor_node(node, tgrads, retain_graph, prehooks=False))
+                tgrads = None
             elif type(node) is AccumulateGrad:
                 _accumulate_array(node.variable, grads, Tensor, from_np)
                 continue
@@ -260,7 +276,7 @@ def _run_plain(roots, retain_graph):
             else:
                 outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
             for (nxt, nr), g in zip(node.next_functions, outs):
-                if nxt is None or g is None:
+                if nxt is None or g is None or (needed is not None and nxt not in needed):
                     continue
                 buf = buffers.get(nxt)
                 if buf is None:
@@ -278,6 +294,7 @@ def _run_plain(roots, retain_graph):
             outs = g = grads = None  # the buffers alone hold the gradients now (a leaf may take them)
     finally:
         grad_mode.STATE.enabled = prev_mode
+    return targets
 
 
 def _sum_arrays(a, b):
@@ -293,9 +310,9 @@ def _arrays_of(outs):
     return [None if g is None else g._data for g in outs]
 
 
-def _tensor_node(node, grads, retain_graph):
+def _tensor_node(node, grads, retain_graph, prehooks=True):
     """A node run the general way, on Tensors: hooks, then its backward, then hooks."""
-    if node._prehooks:
+    if prehooks and node._prehooks:
         grads = _run_prehooks(node, grads)
     outs = _run_backward()(node, grads) if isinstance(node, OpNode) else node.apply(tuple(grads))
     if node._hooks:
