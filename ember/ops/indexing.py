@@ -54,6 +54,12 @@ class _Basic:
         return _BasicScatter.forward(np, grad, key, shape)
 
 
+@primitive(view=True, saves=())
+class _Select(_Basic.cls):
+    """x[i]: _Basic with its node's name fixed (looked up once, not per call)."""
+    grad_fn = "SelectBackward0"
+
+
 @primitive(saves=())
 class _BasicScatter:
     """Zeros of ``shape`` with grad written at a basic key (the backward of a view by indexing)."""
@@ -456,7 +462,7 @@ def _getitem(self, index):
     if type(index) is int:  # x[i], the most common key, without the general parse
         shape = self._data.shape
         if shape and -shape[0] <= index < shape[0]:
-            return _Basic.apply(self, key=(index,), shape=shape, name="SelectBackward0")
+            return _Select.apply(self, key=(index,), shape=shape, name="SelectBackward0")
     shape = tuple(self.shape)
     basic, name, adv = _parse(_xp(self), shape, index)
     x = self
