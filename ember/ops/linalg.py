@@ -384,7 +384,10 @@ class Addmm:
             prod = prod * alpha
         if beta == 0:  # as in torch, input is ignored (its nan/inf do not propagate)
             return prod
-        return (input if beta == 1 else input * beta) + prod
+        b = input if beta == 1 else input * beta
+        if b.dtype == prod.dtype and b.shape == prod.shape[prod.ndim - b.ndim:]:
+            return xp.add(prod, b, out=prod)  # into the product (no second output buffer)
+        return b + prod
 
     def backward(grad, input, x, y, beta=1, alpha=1, y_column_major=False):
         g = grad if alpha == 1 else grad * alpha

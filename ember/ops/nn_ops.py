@@ -492,7 +492,13 @@ class NllLoss:
         picked = xp.squeeze(xp.take_along_axis(x, xp.expand_dims(safe, cax), axis=cax), axis=cax)
         w = valid.astype(x.dtype) if weight is None else xp.where(valid, weight[safe], 0).astype(x.dtype)
         loss = xp.where(valid, -picked * w, 0).astype(x.dtype)
-        return _reduce(xp, loss, reduction, denom=nll_sum(xp, w), total_fn=nll_sum)
+        if reduction != "mean":
+            denom = None
+        elif weight is None and valid.size < 2 ** 24:  # a sum of ones: exact in any order
+            denom = x.dtype.type(xp.count_nonzero(valid))
+        else:
+            denom = nll_sum(xp, w)
+        return _reduce(xp, loss, reduction, denom=denom, total_fn=nll_sum)
 
     def backward(grad, x, target, weight=None, ignore_index=-100, reduction="mean"):
         cax = _class_axis(x)
