@@ -12,11 +12,15 @@ a handful of cascade levels, SIMD lanes or blocks of 16):
   moved to the front (sorted by input stride), kept dims after them (sorted by output stride), and
   neighbouring dims merged where memory allows. Dim 0 of that walk is reduced by one of the kernels
   below; the other reduced dims are accumulated into the output one partial sum after another.
-* ``_cascade``: blocks of 16 (more for huge rows) summed in order, block sums gathered in up to
+* ``_cascade_k``: blocks of 16 (more for huge rows) summed in order, block sums gathered in up to
   three further levels, so the rounding error grows like log(n) without pairwise recursion.
-* ``_row_sum``: four interleaved cascades (instruction-level parallelism), then the leftovers.
+* ``_row_sum_k``: four interleaved cascades (instruction-level parallelism), then the leftovers.
 * ``_inner_sum``: a contiguous row read as SIMD vectors of ``lanes`` elements; each lane is a
   ``_row_sum`` over the vectors, then the scalar tail and the lanes are added in order.
+* the sequential sums at the bottom of all of these are ``_seq``/``_seq_k``: NumPy's
+  ``add.reduce`` over an axis that is *not* its innermost loop adds in index order (NumPy sums
+  pairwise only along the innermost one), so the kernels lay data out as ``(..., n, K)`` with
+  the K independent sums innermost, and each step is one vectorised add of K contiguous values.
 * large inputs (``GRAIN`` elements or more) are split across ``get_num_threads()`` threads as torch
   does.
 
@@ -24,12 +28,14 @@ a handful of cascade levels, SIMD lanes or blocks of 16):
 softmax kernels. The widths, orders and float16 roundings here were checked bit for bit against
 torch 2.x on an AVX-512 CPU (tests/ops/test_cascade_sum.py).
 
-Replaying costs tens of microseconds, 5-30x NumPy's ``sum``, so it is done for inputs up to
-``SMALL`` elements (what learners print); larger ones take NumPy's pairwise sum, which is as
-accurate but may differ from torch in the last bit.
+Replaying costs 2.5-10x NumPy's ``sum`` (10-20 microseconds for a batch's bias gradient or loss,
+the layouts' analysis cached per shape and strides), so it is done for inputs up to ``SMALL``
+elements (what learners print); larger ones take NumPy's pairwise sum, which is as accurate but
+may differ from torch in the last bit.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
 from .._config import get_num_threads
@@ -41,16 +47,38 @@ VECTOR_BYTES = 32  # torch builds its sum kernel for AVX2 (8 float lanes), even 
 
 def _seq(xp, y):
     """Sum along the last axis strictly left to right, starting from +0.0 as torch's accumulators
-    do (cumsum adds in order; NumPy's sum would add pairwise)."""
+    do. NumPy's ``sum`` adds pairwise only when the summed axis is its innermost loop, so the
+    axis is kept out of it: ``add.reduce`` over an outer axis adds one whole block of independent
+    sums at a time, in index order. A single row takes ``cumsum``, sequential by definition.
+
+    The result is never -0.0 (+0 + -0 is +0), which lets callers skip adding empty parts."""
     k = y.shape[-1]
-    if k == 0:
-        return xp.zeros(y.shape[:-1], y.dtype)
-    if k > 32 or y.size < 64 * k:  # one call for long rows or few rows; else k vectorised adds
-        return xp.cumsum(y, axis=-1)[..., -1] + 0
-    acc = y[..., 0] + 0
-    for i in range(1, k):
-        acc = acc + y[..., i]
-    return acc
+    if k <= 1:
+        return y[..., 0] + 0 if k else xp.zeros(y.shape[:-1], y.dtype)
+    if k <= 3:  # a NumPy reduction costs more to set up than two adds (the +0 turns -0.0 to +0.0)
+        acc = y[..., 0] + y[..., 1]
+        return (acc + y[..., 2] if k == 3 else acc) + 0
+    if y.size == k:  # one row: no other axis that could be the inner loop
+        return y.reshape(-1).cumsum()[-1:].reshape(y.shape[:-1]) + 0
+    # NumPy's iterator makes the smallest-stride axis its inner loop (where it would sum pairwise)
+    # and reverses negative-stride axes: the summed axis needs a positive stride above another's
+    shape, strides = y.shape, y.strides
+    last = strides[-1]
+    ok, inner = last > 0, last
+    for n, st in zip(shape[:-1], strides[:-1]):
+        if n > 1:
+            ok = ok and st > 0
+            inner = min(inner, st)
+    t = y.transpose(_last_first(y.ndim))
+    if not ok or inner >= last:
+        t = xp.ascontiguousarray(t)
+    return xp.add.reduce(t, axis=0, initial=0)
+
+
+@functools.cache
+def _last_first(nd):
+    """The transpose that moves the last of ``nd`` axes to the front."""
+    return (nd - 1,) + tuple(range(nd - 1))
 
 
 def _groups(xp, y, step):
@@ -60,36 +88,13 @@ def _groups(xp, y, step):
 
 
 def _cascade(xp, x):
-    """torch's multi_row_sum along the last axis: a 4-level cascade of sequential blocks.
-
-    Level 0 sums blocks of ``step`` elements; each level passes its running sum up every ``step``
-    entries; the top level keeps everything. The end result is ``((l0 + l1) + l2) + l3``, l0 being
-    the last, partial block."""
-    n = x.shape[-1]
-    step = 1 << max(4, (n - 1).bit_length() // 4)
-    if n < step:
-        return _seq(xp, x)
-    full, tail = _groups(xp, x, step)
-    level = _seq(xp, full)
-    total = _seq(xp, tail)
-    for _ in range(2):
-        if level.shape[-1] < step:  # this level never fills: the levels above stay at 0
-            break
-        full, rest = _groups(xp, level, step)
-        total = total + _seq(xp, rest)
-        level = _seq(xp, full)
-    return total + _seq(xp, level)
+    """torch's multi_row_sum along the last axis (``_cascade_k`` with one column)."""
+    return _cascade_k(xp, x[..., None])[..., 0]
 
 
 def _row_sum(xp, x):
-    """torch's row_sum along the last axis: four interleaved cascades (element i feeds cascade
-    i % 4), then the n % 4 leftovers into the first, then the other three."""
-    n = x.shape[-1]
-    if n < 4:
-        return _seq(xp, x)
-    m = n - n % 4
-    acc = _cascade(xp, x[..., :m].reshape(x.shape[:-1] + (m // 4, 4)).swapaxes(-1, -2))
-    return _seq(xp, xp.concatenate((acc[..., :1], x[..., m:], acc[..., 1:]), axis=-1))
+    """torch's row_sum along the last axis (``_row_sum_k`` with one column)."""
+    return _row_sum_k(xp, x[..., None])[..., 0]
 
 
 def _inner_sum(xp, x, lanes, halves):
@@ -98,8 +103,69 @@ def _inner_sum(xp, x, lanes, halves):
     vecs, tail = _groups(xp, x, lanes)
     if halves:  # a float16 vector loads as two float32 vectors that are added at once
         vecs = vecs[..., :lanes // 2] + vecs[..., lanes // 2:]
-    per_lane = _row_sum(xp, vecs.swapaxes(-1, -2))
+    per_lane = _row_sum_k(xp, vecs)  # vecs is (..., vectors, lanes): the lanes are columns
+    if not tail.shape[-1]:
+        return _seq(xp, per_lane)
     return _seq(xp, xp.concatenate((tail, per_lane), axis=-1))
+
+
+# The kernels work on the "(..., n, K)" layout: the sum runs along axis -2 for each of K columns.
+# When the column axis is the innermost in memory (torch's outer sums and SIMD lanes have exactly
+# this shape), NumPy's reduction adds whole rows of K at a time, in order, with no transposes.
+
+def _seq_k(xp, x):
+    """``_seq`` along axis -2 of a ``(..., n, K)`` array."""
+    st = x.strides
+    if x.shape[-1] > 1 and 0 < st[-1] < st[-2] and min(st) > 0 and x.shape[-2] > 1:
+        return xp.add.reduce(x, axis=-2, initial=0)
+    return _seq(xp, x.swapaxes(-1, -2))
+
+
+def _split_k(x, step):
+    """``_groups`` along axis -2: full groups ``(..., g, step, K)`` and the rest ``(..., r, K)``."""
+    g = x.shape[-2] // step
+    return x[..., :g * step, :].reshape(x.shape[:-2] + (g, step, x.shape[-1])), x[..., g * step:, :]
+
+
+def _cascade_k(xp, x):
+    """torch's multi_row_sum along axis -2 of a ``(..., n, K)`` array: a 4-level cascade of
+    sequential blocks.
+
+    Level 0 sums blocks of ``step`` elements; each level passes its running sum up every ``step``
+    entries; the top level keeps everything. The end result is ``((l0 + l1) + l2) + l3``, l0 being
+    the last, partial block (empty parts are +0 and are skipped: adding +0 changes nothing)."""
+    n = x.shape[-2]
+    step = 1 << max(4, (n - 1).bit_length() // 4)
+    if n < step:
+        return _seq_k(xp, x)
+    full, tail = _split_k(x, step)
+    level = _seq_k(xp, full)
+    total = _seq_k(xp, tail) if tail.shape[-2] else None
+    for _ in range(2):
+        if level.shape[-2] < step:
+            break  # this level never fills: the levels above stay at 0
+        full, rest = _split_k(level, step)
+        if rest.shape[-2]:
+            part = _seq_k(xp, rest)
+            total = part if total is None else total + part
+        level = _seq_k(xp, full)
+    top = _seq_k(xp, level)
+    return top if total is None else total + top
+
+
+def _row_sum_k(xp, x):
+    """torch's row_sum along axis -2 of a ``(..., n, K)`` array: four interleaved cascades (element
+    i feeds cascade i % 4), then the n % 4 leftovers into the first, then the other three. Cascade
+    c of column k takes rows 4j + c: column (c, k) of the rows reshaped to ``(n // 4, 4 * K)``."""
+    n, k = x.shape[-2], x.shape[-1]
+    if n < 4:
+        return _seq_k(xp, x)
+    m = n - n % 4
+    acc = _cascade_k(xp, x[..., :m, :].reshape(x.shape[:-2] + (m // 4, 4 * k)))
+    acc = acc.reshape(acc.shape[:-1] + (4, k))
+    if m == n:
+        return _seq_k(xp, acc)
+    return _seq_k(xp, xp.concatenate((acc[..., :1, :], x[..., m:, :], acc[..., 1:, :]), axis=-2))
 
 
 def _walk(shape, strides, reduced):
@@ -158,12 +224,12 @@ def torch_sum(xp, a, axis=None, keepdims=False, dtype=None):
             or type(a).__module__ != "numpy"):
         return xp.sum(a, axis=axis, keepdims=keepdims, dtype=dtype)
     nd = a.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        ax % nd for ax in ((axis,) if isinstance(axis, int) else axis))
-    out = xp.asarray(_sum_kept_last(xp, a, set(axes), out_dt))
-    if keepdims:
-        out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(nd)))
-    return out
+    if axis is None:
+        axes = frozenset(range(nd))
+    else:
+        axes = frozenset(ax % nd for ax in ((axis,) if isinstance(axis, int) else axis))
+    out = _sum_kept_last(xp, a, axes, out_dt, keepdims)
+    return out if type(out) is xp.ndarray else xp.asarray(out)
 
 
 def torch_mean(xp, a, axis=None, keepdims=False, dtype=None):
@@ -177,25 +243,44 @@ def torch_mean(xp, a, axis=None, keepdims=False, dtype=None):
     return (total / acc_dt.type(count)).astype(out_dt)
 
 
-def _sum_kept_last(xp, a, reduced, out_dt):
-    """The sum over ``reduced`` as an array shaped like the kept dims."""
+def _sum_kept_last(xp, a, reduced, out_dt, keepdims=False):
+    """The sum over the dims in the frozenset ``reduced``, shaped like the kept dims (or like ``a``
+    with 1s for the reduced dims when ``keepdims``)."""
     if a.dtype != out_dt:  # torch casts the input to the result dtype before reducing
         a = a.astype(out_dt)
-    if any(s < 0 for s in a.strides):  # torch's flip copies: it never walks memory backwards
+    if min(a.strides, default=0) < 0:  # torch's flip copies: it never walks memory backwards
         a = xp.ascontiguousarray(a)
-    kept_shape = tuple(a.shape[d] for d in range(a.ndim) if d not in reduced)
     acc_dt = xp.float32 if out_dt == xp.float16 else out_dt
-    groups, ops = _walk(a.shape, a.strides, reduced)
-    if not groups or ops[0][groups[0][0]] != 0:  # nothing to reduce: torch adds to a zero output
-        return (a.astype(acc_dt) + 0).astype(out_dt).reshape(kept_shape)
-    # V: the walk as an array whose last axis is walk dim 0 and whose axes run slowest first
-    order = [d for d in range(a.ndim) if a.shape[d] == 1] + [d for g in reversed(groups) for d in reversed(g)]
-    v = xp.transpose(a, order).reshape(tuple(_size(a.shape, g) for g in reversed(groups)))
-    n_red = sum(1 for g in groups if ops[0][g[0]] == 0)
+    groups, ops, order, vshape, n_red, kept_shape, kept_dims_shape = _plan(a.shape, a.strides, reduced)
+    out_shape = kept_dims_shape if keepdims else kept_shape
+    if not n_red:  # nothing to reduce: torch adds to a zero output
+        return (a.astype(acc_dt) + 0).astype(out_dt).reshape(out_shape)
+    v = a.transpose(order).reshape(vshape)
     threads = get_num_threads() if a.size >= GRAIN else 1
     if _size(kept_shape, range(len(kept_shape))) == 1:
-        return _two_pass(xp, v, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(kept_shape)
-    return _chunk(xp, v, n_red, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(kept_shape)
+        return _two_pass(xp, v, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(out_shape)
+    if threads == 1:
+        parts = _reduce_dim0(xp, v, groups, ops, a.itemsize, acc_dt)
+        return _accumulate(xp, parts, n_red - 1, out_dt).reshape(out_shape)
+    return _chunk(xp, v, n_red, groups, ops, a.itemsize, acc_dt, out_dt, threads).reshape(out_shape)
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(shape, strides, reduced):
+    """What ``_sum_kept_last`` needs to know about a layout, computed once per (shape, strides,
+    reduced dims): the walk's dims and strides, the transpose and shape that give V (the walk as an
+    array whose last axis is walk dim 0 and whose axes run slowest first), the number of reduced
+    walk dims (0: nothing to reduce), and the result's shape without and with keepdims. Callers
+    must not mutate it."""
+    kept_shape = tuple(shape[d] for d in range(len(shape)) if d not in reduced)
+    kept_dims_shape = tuple(1 if d in reduced else shape[d] for d in range(len(shape)))
+    groups, ops = _walk(shape, strides, reduced)
+    if not groups or ops[0][groups[0][0]] != 0:
+        return groups, ops, None, None, 0, kept_shape, kept_dims_shape
+    order = [d for d in range(len(shape)) if shape[d] == 1] + [d for g in reversed(groups) for d in reversed(g)]
+    vshape = tuple(_size(shape, g) for g in reversed(groups))
+    n_red = sum(1 for g in groups if ops[0][g[0]] == 0)
+    return groups, ops, tuple(order), vshape, n_red, kept_shape, kept_dims_shape
 
 
 def _size(shape, dims):
@@ -218,7 +303,7 @@ def _reduce_dim0(xp, v, groups, ops, itemsize, acc_dt, split=None):
     in1 = ops[1][groups[1][0]] if len(groups) > 1 else 0
     size0 = v.shape[-1]
     size1 = v.shape[-2] if v.ndim > 1 else 1
-    x = v.astype(acc_dt)
+    x = v.astype(acc_dt, copy=False)
     if in0 == itemsize and size0 >= lanes:
         return _inner_sum(xp, x, lanes, halves)
     if in1 == itemsize and size1 >= lanes and len(groups) > 1:
@@ -227,20 +312,35 @@ def _reduce_dim0(xp, v, groups, ops, itemsize, acc_dt, split=None):
         return _row_sum(xp, x)
     else:
         width = 4
-    # outer sums: columns (walk dim 1) in groups of `width` get a plain cascade, the rest row_sum
-    res = xp.empty(x.shape[:-1], acc_dt)
+    # outer sums: columns (walk dim 1) in groups of `width` get a plain cascade, the rest row_sum;
+    # adjacent columns (in memory) are summed as the (..., n, K) layout
+    if in1 == itemsize:
+        x, cascade, row_sum = x.swapaxes(-1, -2), _cascade_k, _row_sum_k
+    else:
+        cascade, row_sum = _cascade, _row_sum
+    if not split:  # one share: all cascade or all row_sum unless size1 is not a multiple of width
+        cut = size1 // width * width
+        if cut in (0, size1):
+            return cascade(xp, x) if cut else row_sum(xp, x)
+    res = xp.empty(v.shape[:-1], acc_dt)
     bounds = [0, *(split or ()), size1]
     for b, e in itertools.pairwise(bounds):
         cut = b + (e - b) // width * width
-        res[..., b:cut] = _cascade(xp, x[..., b:cut, :])
-        res[..., cut:e] = _row_sum(xp, x[..., cut:e, :])
+        if in1 == itemsize:
+            res[..., b:cut] = cascade(xp, x[..., b:cut])
+            res[..., cut:e] = row_sum(xp, x[..., cut:e])
+        else:
+            res[..., b:cut] = cascade(xp, x[..., b:cut, :])
+            res[..., cut:e] = row_sum(xp, x[..., cut:e, :])
     return res
 
 
 def _accumulate(xp, parts, n_red_outer, out_dt):
     """Add the partial sums of the outer reduced walk dims into a zero output, one at a time."""
+    if not n_red_outer:  # adding to the zero output changes nothing: the kernels never give -0.0
+        return parts.astype(out_dt, copy=False)
     flat = parts.reshape(parts.shape[:parts.ndim - n_red_outer] + (-1,))
-    return _seq(xp, flat).astype(out_dt)
+    return _seq(xp, flat).astype(out_dt, copy=False)
 
 
 def _chunk(xp, v, n_red, groups, ops, itemsize, acc_dt, out_dt, threads):
@@ -276,11 +376,11 @@ def _two_pass(xp, v, groups, ops, itemsize, acc_dt, out_dt, threads):
     slice into that thread's slot of a zeroed buffer, then sums the buffer."""
     s0 = v.shape[-1]
     s1 = v.shape[-2] if v.ndim > 1 else 1
-    rows = v.reshape(-1, s0)
-    n = rows.size
+    n = v.size
     if threads == 1 or n < GRAIN:
         parts = _reduce_dim0(xp, v, groups, ops, itemsize, acc_dt)
         return _accumulate(xp, parts, v.ndim - 1, out_dt)
+    rows = v.reshape(-1, s0)
 
     def kernel(piece):
         return _reduce_dim0(xp, piece, groups, ops, itemsize, acc_dt).reshape(-1)
@@ -319,8 +419,12 @@ def _nll_levels(xp, y, step):
     after adding ``index``)."""
     n = y.shape[0]
     runs = (n - 1) // step
-    flushed = _seq(xp, y[1:1 + runs * step].reshape(runs, step)) if runs else y[:0]
-    return xp.concatenate([y[:1] + 0, flushed]), _seq(xp, y[1 + runs * step:])
+    rest = y[1 + runs * step:]
+    stay = _seq(xp, rest) if rest.shape[0] else None  # None: nothing stays (+0)
+    if not runs:
+        return y[:1], stay
+    flushed = _seq(xp, y[1:1 + runs * step].reshape(runs, step))
+    return xp.concatenate([y[:1], flushed]), stay
 
 
 def nll_sum(xp, values):
@@ -334,8 +438,11 @@ def nll_sum(xp, values):
     total = values.dtype.type(0)
     level = values
     for _ in range(7):  # levels 0..6 flush upwards; level 7 keeps everything it receives
+        if level.shape[0] == 1:  # a lone entry 0 is only passed up: the levels above add +0s
+            break
         level, stay = _nll_levels(xp, level, 1 << power)
-        total = total + stay
+        if stay is not None:  # adding +0 to a sum that cannot be -0 changes nothing
+            total = total + stay
     return total + _seq(xp, level)
 
 
