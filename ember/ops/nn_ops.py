@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from ._cascade import nll_sum, softmax_sum, torch_sum
 from ._precise import precise
 from ._registry import primitive
 from ._utils import broadcast_shapes, normalize_dim
-from .pointwise import _not_implemented_for, exp, sigmoid, where
+from .pointwise import Exp, _not_implemented_for, exp, sigmoid, where
+from .reduction import Sum
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -84,6 +87,11 @@ class LogSoftmax:
 
     def backward(grad, x, result, dim):
         return grad - exp(result) * grad.sum(dim=dim, keepdim=True)
+
+    @staticmethod
+    def array_backward(grad, x, result, dim):  # backward's numbers on arrays (its ops' forwards)
+        dims = (dim,) if grad.ndim else None  # (a 0-d tensor's dim 0 is every dim)
+        return grad - Exp.cls.forward(np, result) * Sum.cls.forward(np, grad, dim=dims, keepdim=True)
 
     def jvp(tangents, x, result, dim):
         return tangents[0] - (exp(result) * tangents[0]).sum(dim=dim, keepdim=True)
@@ -508,6 +516,23 @@ class NllLoss:
         per_target = where(target != ignore_index, -(g * w), 0.0)
         classes = _arange_along(x.shape[cax], cax, x.ndim)
         return per_target.unsqueeze(cax) * (target.unsqueeze(cax) == classes), None, None
+
+    @staticmethod
+    def array_backward(grad, x, target, weight=None, ignore_index=-100, reduction="mean"):
+        # backward's steps on arrays (no graph to build), each computed as its Tensor op computes it
+        cax = _class_axis(x)
+        valid = target != ignore_index
+        if weight is None:
+            w = valid.astype(x.dtype)
+        else:
+            picked = weight[np.where(valid, target, 0).reshape(-1)].reshape(target.shape)
+            w = picked.astype(x.dtype) * valid
+        g = grad / Sum.cls.forward(np, w) if reduction == "mean" else grad
+        per_target = np.where(valid, -(g * w), 0.0)
+        shape = [1] * x.ndim
+        shape[cax] = x.shape[cax]
+        classes = np.arange(x.shape[cax]).reshape(shape)
+        return np.expand_dims(per_target, cax) * (np.expand_dims(target, cax) == classes), None, None
 
 
 def _target_weights(target, weight, ignore_index, dtype):

@@ -249,3 +249,32 @@ def test_linear_weight_grad_takes_the_transposed_product_and_stays_separate():
     assert w.grad.is_contiguous()
     w.grad += 1
     np.testing.assert_allclose(wt.grad.numpy(), tw.grad.numpy().T, rtol=1e-6)
+
+
+LOSS_CASES = {
+    "ce_mean": {}, "ce_sum": {"reduction": "sum"}, "ce_none": {"reduction": "none"},
+    "ce_weight": {"weight": [0.5, 2.0, 1.0, 3.0]}, "ce_ignore": {"ignore_index": 2},
+    "ce_weight_ignore_sum": {"weight": [0.5, 2.0, 1.0, 3.0], "ignore_index": 1, "reduction": "sum"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CASES))
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)])
+def test_cross_entropy_array_backward_equals_tensor_backward_and_torch(name, shape):
+    """log_softmax's and nll_loss's array forms give the Tensor formula's bits, and torch's grads."""
+    kw = dict(LOSS_CASES[name])
+    rng = np.random.default_rng(4)
+    xs = rng.standard_normal(shape).astype(np.float32)
+    ts = rng.integers(0, 4, size=(shape[0],) + shape[2:])
+    grads = []
+    for lib, create_graph in ((ember, False), (ember, True), (torch, False)):
+        x = lib.tensor(xs, requires_grad=True)
+        args = dict(kw)
+        if "weight" in args:
+            args["weight"] = lib.tensor(args["weight"])
+        out = lib.nn.functional.cross_entropy(x, lib.tensor(ts), **args)
+        gout = lib.tensor(np.random.default_rng(5).standard_normal(tuple(out.shape)).astype(np.float32))
+        (g,) = lib.autograd.grad(out, x, gout, create_graph=create_graph)
+        grads.append(g.detach().numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_allclose(grads[0], grads[2], rtol=1e-5, atol=1e-7)
