@@ -271,8 +271,9 @@ def _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_no
                     outs = input_grad_arrays(node, grads[0])
                 else:
                     outs = _arrays_of(run_backward(node, _tensors_of(grads, Tensor, from_np)))
-                if not retain_graph:
-                    node.release()
+                if not retain_graph and (node.saved is not None or node.result is not None):  # OpNode.release
+                    node.saved = node.result = None
+                    node.released = True
             else:
                 outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
             for (nxt, nr), g in zip(node.next_functions, outs):

@@ -282,7 +282,9 @@ class Primitive:
                     kept.append(edges[i])
             node.next_functions = tuple(kept)
             in_meta = [in_meta[i] for i in pos]
-            node.edge_pos = pos
+            # kept inputs that are the leading ones (x ** 2, 2 - x) line up with backward's outputs
+            # as they are (zip stops at the last edge); others need picking out
+            node.edge_pos = None if not pos or pos[-1] == len(pos) - 1 else pos
         node._seq = next(_node_seq)
         node._hooks = None
         node._prehooks = None
@@ -409,7 +411,7 @@ def run_backward(node, grads):
     if type(out) is not tuple:
         out = (out,)
     if node.edge_pos is not None:  # the gradients of the inputs that have an edge
-        out = tuple(out[i] if i < len(out) else None for i in node.edge_pos)
+        out = _pick(out, node.edge_pos)
     grads_in = []
     for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
         if nxt is None or g is None:
@@ -424,6 +426,14 @@ def run_backward(node, grads):
             g = g.to(meta[1])
         grads_in.append(g)
     return tuple(grads_in)
+
+
+def _pick(out, positions):
+    """backward's outputs for the inputs at ``positions`` (those with an edge), None past its end."""
+    picked = []
+    for i in positions:
+        picked.append(out[i] if i < len(out) else None)
+    return picked
 
 
 def _run_backward_arrays(node, grad):
@@ -461,7 +471,7 @@ def input_grad_arrays(node, grad):
     if type(out) is not tuple:
         out = (out,)
     if node.edge_pos is not None:
-        out = tuple(out[i] if i < len(out) else None for i in node.edge_pos)
+        out = _pick(out, node.edge_pos)
     grads_in = []
     for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
         if nxt is None or g is None:
