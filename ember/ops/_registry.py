@@ -241,15 +241,16 @@ class Primitive:
                 saved.append(a)
                 in_meta.append(None)
                 continue
-            fn = a.grad_fn  # edge_of, inlined for an op's output that is not a view and for a leaf
-            if a._base is not None:
-                edges.append(edge_of(a))
-            elif fn is not None:
+            # edge_of, inlined for an op's output (a view too, unless its base was changed in place
+            # since) and for a leaf whose accumulator exists
+            fn = a.grad_fn
+            if fn is not None and (a._base is None or len(a._version_counter) == 1):
                 edges.append((fn, a._output_nr))
-            else:
-                acc = a._accumulator if a._requires_grad else None
-                acc = acc() if acc is not None else None
+            elif fn is None and a._base is None and a._requires_grad and a._accumulator is not None:
+                acc = a._accumulator()
                 edges.append((acc, 0) if acc is not None else edge_of(a))
+            else:
+                edges.append(edge_of(a))
             in_meta.append((a._data.shape, a.dtype))
             if mask is not None and i < len(mask) and not mask[i]:
                 saved.append(None)
@@ -276,12 +277,14 @@ class Primitive:
             never, scalars = self.no_edge
             pos = []
             kept = []
+            kept_meta = []
             for i, a in enumerate(args):
                 if i not in never and (scalars or isinstance(a, Tensor)):
                     pos.append(i)
                     kept.append(edges[i])
+                    kept_meta.append(in_meta[i])
             node.next_functions = tuple(kept)
-            in_meta = [in_meta[i] for i in pos]
+            in_meta = kept_meta
             # kept inputs that are the leading ones (x ** 2, 2 - x) line up with backward's outputs
             # as they are (zip stops at the last edge); others need picking out
             node.edge_pos = None if not pos or pos[-1] == len(pos) - 1 else pos
