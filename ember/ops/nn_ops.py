@@ -493,13 +493,21 @@ class NllLoss:
         cax = 1 if x.ndim >= 2 else 0
         n_classes = x.shape[cax]
         valid = target != ignore_index
-        bad = valid & ((target < 0) | (target >= n_classes))
-        if bad.any():
-            raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
+        if target.size and (target.min() < 0 or target.max() >= n_classes):  # (or ignore_index)
+            bad = valid & ((target < 0) | (target >= n_classes))
+            if bad.any():
+                raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
         safe = xp.where(valid, target, 0)
-        picked = xp.squeeze(xp.take_along_axis(x, xp.expand_dims(safe, cax), axis=cax), axis=cax)
-        w = valid.astype(x.dtype) if weight is None else xp.where(valid, weight[safe], 0).astype(x.dtype)
-        loss = xp.where(valid, -picked * w, 0).astype(x.dtype)
+        if x.ndim == 2:  # (N, C): one fancy index instead of take_along_axis's general machinery
+            picked = x[xp.arange(x.shape[0]), safe]
+        else:
+            picked = xp.squeeze(xp.take_along_axis(x, xp.expand_dims(safe, cax), axis=cax), axis=cax)
+        if weight is None:
+            w = valid.astype(x.dtype)
+            loss = xp.where(valid, -picked, 0).astype(x.dtype)  # (-picked * 1 is -picked exactly)
+        else:
+            w = xp.where(valid, weight[safe], 0).astype(x.dtype)
+            loss = xp.where(valid, -picked * w, 0).astype(x.dtype)
         if reduction != "mean":
             denom = None
         elif weight is None and valid.size < 2 ** 24:  # a sum of ones: exact in any order
