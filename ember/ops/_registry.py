@@ -67,9 +67,8 @@ class Primitive:
         "name",
         "no_edge",
         "node_cls",
-        "save_mask",
+        "save_plan",
         "save_result",
-        "save_when",
         "to_float",
         "uses_result",
         "view",
@@ -106,18 +105,19 @@ class Primitive:
             bwd = inspect.signature(self.backward).parameters
             self.uses_result = "result" in bwd
         names = [p.name for p in fwd_params]
-        if saves is None:
-            self.save_mask = None  # every tensor input is saved
-        else:
+        if saves is not None:
             unknown = set(saves) - set(names) - {"result"}
             if unknown:
                 raise TypeError(f"{self.name}: saves names unknown inputs {sorted(unknown)}")
-            self.save_mask = tuple(n in saves for n in names)
         self.save_result = self.uses_result and (saves is None or "result" in saves)
         # needed_for = (("x", ("y",)),): keep x only when y requires grad (x only feeds y's gradient)
         needed_for = dict(getattr(cls, "needed_for", None) or ())
-        self.save_when = tuple(
-            tuple(names.index(o) for o in needed_for[n]) if n in needed_for else None for n in names)
+        # per positional input: False (never saved), True (saved), or the positions of the inputs
+        # whose gradients it feeds (saved when one of them requires grad); varargs past these: saved
+        self.save_plan = tuple(
+            False if saves is not None and n not in saves
+            else tuple(names.index(o) for o in needed_for[n]) if n in needed_for else True
+            for n in names)
 
     def __repr__(self) -> str:
         return f"<ember primitive {self.name}>"
@@ -231,7 +231,8 @@ class Primitive:
         if cls is None:  # a name that depends on the arguments (pow's PowBackward0/1/2, ...)
             cls = _node_class(self.grad_fn_name(*args, **params))
         node = cls.__new__(cls)
-        mask, when = self.save_mask, self.save_when
+        plan = self.save_plan
+        n_plan = len(plan)
         edges = []
         saved = []
         in_meta = []
@@ -252,12 +253,12 @@ class Primitive:
             else:
                 edges.append(edge_of(a))
             in_meta.append((a._data.shape, a.dtype))
-            if mask is not None and i < len(mask) and not mask[i]:
+            rule = plan[i] if i < n_plan else True
+            if rule is False:
                 saved.append(None)
                 continue
-            feeds = when[i] if i < len(when) else None  # (varargs such as einsum's: always saved)
-            if feeds is not None:
-                for j in feeds:
+            if rule is not True:
+                for j in rule:
                     b = args[j]
                     if isinstance(b, Tensor) and b._requires_grad:
                         break
