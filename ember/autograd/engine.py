@@ -141,23 +141,8 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
     if not create_graph and not anomaly_mode.STATE.enabled and not forward_ad.STATE.active:
         return _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_nodes)
 
-    buffers = {}
-    for (node, nr), g in roots:
-        if needed is not None and node not in needed:
-            continue
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-
-    Tensor = _lazy("Tensor")
-    fw = forward_ad.STATE
-    heap = []
-    for n in buffers:
-        if deps.get(n, 0) == 0:
-            heap.append((-n._seq, n))
-    heapq.heapify(heap)
-    pop, push = heapq.heappop, heapq.heappush
+    buffers, heap = _start(roots, needed, deps, False)
+    pop = heapq.heappop
     run_backward = _run_backward()
     anomaly = anomaly_mode.STATE
     prev_mode = grad_mode.STATE.enabled
@@ -188,30 +173,8 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                 outs = _run_posthooks(node, outs, grads)
             if not retain_graph:
                 node.release()
-            for (nxt, nr), g in zip(node.next_functions, outs):
-                if nxt is None or g is None or (needed is not None and nxt not in needed):
-                    continue
-                buf = buffers.get(nxt)
-                if buf is None:
-                    if nxt.num_outputs == 1:
-                        buffers[nxt] = [g]
-                    else:
-                        buf = buffers[nxt] = [None] * nxt.num_outputs
-                        buf[nr] = g
-                else:
-                    prev = buf[nr]
-                    if prev is None:
-                        buf[nr] = g
-                    elif (create_graph or fw.active or prev.dtype is not g.dtype
-                          or prev._data.shape != g._data.shape):
-                        buf[nr] = prev + g
-                    else:  # prev + g on the arrays: no graph to build, nothing to promote
-                        buf[nr] = Tensor._wrap(prev._data + g._data, g.dtype)
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    push(heap, (-nxt._seq, nxt))
-            outs = g = None  # the buffers alone hold the gradients now (accumulate_into_leaf's steal)
+            _hand_on(node, outs, buffers, deps, heap, needed, _add_tensors)
+            outs = None  # the buffers alone hold the gradients now (accumulate_into_leaf's steal)
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
@@ -227,20 +190,8 @@ def _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_no
         _lazy("Tensor")
     Tensor, from_np, input_grad_arrays = _LAZY["Tensor"], _LAZY["from_np"], _LAZY["input_grad_arrays"]
     run_backward = _run_backward()
-    buffers = {}
-    for (node, nr), g in roots:
-        if needed is not None and node not in needed:
-            continue
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = g._data if buf[nr] is None else _sum_arrays(buf[nr], g._data)
-    heap = []
-    for n in buffers:
-        if deps.get(n, 0) == 0:
-            heap.append((-n._seq, n))
-    heapq.heapify(heap)
-    pop, push = heapq.heappop, heapq.heappush
+    buffers, heap = _start(roots, needed, deps, True)
+    pop = heapq.heappop
     prev_mode = grad_mode.STATE.enabled
     grad_mode.STATE.enabled = False
     try:
@@ -276,26 +227,57 @@ def _run_plain(roots, retain_graph, targets, accumulate, needed, deps, target_no
                     node.released = True
             else:
                 outs = _arrays_of(_tensor_node(node, _tensors_of(grads, Tensor, from_np), retain_graph))
-            for (nxt, nr), g in zip(node.next_functions, outs):
-                if nxt is None or g is None or (needed is not None and nxt not in needed):
-                    continue
-                buf = buffers.get(nxt)
-                if buf is None:
-                    if nxt.num_outputs == 1:
-                        buffers[nxt] = [g]
-                    else:
-                        buf = buffers[nxt] = [None] * nxt.num_outputs
-                        buf[nr] = g
-                else:
-                    buf[nr] = g if buf[nr] is None else _sum_arrays(buf[nr], g)
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    push(heap, (-nxt._seq, nxt))
-            outs = g = grads = None  # the buffers alone hold the gradients now (a leaf may take them)
+            _hand_on(node, outs, buffers, deps, heap, needed, _sum_arrays)
+            outs = grads = None  # the buffers alone hold the gradients now (a leaf may take them)
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
+
+
+def _start(roots, needed, deps, arrays):
+    """The root gradients in their nodes' buffers (as bare arrays if ``arrays``), and the heap of
+    the nodes ready to run (those no other node sends a gradient to)."""
+    buffers = {}
+    for (node, nr), g in roots:
+        if needed is not None and node not in needed:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        if arrays:
+            g = g._data
+        buf[nr] = g if buf[nr] is None else (_sum_arrays(buf[nr], g) if arrays else buf[nr] + g)
+    heap = []
+    for n in buffers:
+        if deps.get(n, 0) == 0:
+            heap.append((-n._seq, n))
+    heapq.heapify(heap)
+    return buffers, heap
+
+
+def _hand_on(node, outs, buffers, deps, heap, needed, add):
+    """Add a node's input gradients into the buffers of the nodes they go to (``add`` sums two),
+    and queue each node whose last awaited gradient this was, most recently created first."""
+    for (nxt, nr), g in zip(node.next_functions, outs):
+        if nxt is None or g is None or (needed is not None and nxt not in needed):
+            continue
+        buf = buffers.get(nxt)
+        if buf is None:
+            if nxt.num_outputs == 1:
+                buffers[nxt] = [g]
+            else:
+                buf = buffers[nxt] = [None] * nxt.num_outputs
+                buf[nr] = g
+        else:
+            buf[nr] = g if buf[nr] is None else add(buf[nr], g)
+        left = deps[nxt] - 1
+        deps[nxt] = left
+        if left == 0:
+            heapq.heappush(heap, (-nxt._seq, nxt))
+
+
+def _add_tensors(a, b):
+    return a + b
 
 
 def _sum_arrays(a, b):

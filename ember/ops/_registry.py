@@ -412,10 +412,7 @@ def run_backward(node, grads):
         out = op.backward(grad, *inputs, res[0] if node.num_outputs == 1 else tuple(res), **node.params)
     else:
         out = op.backward(grad, *inputs, **node.params)
-    if type(out) is not tuple:
-        out = (out,)
-    if node.edge_pos is not None:  # the gradients of the inputs that have an edge
-        out = _pick(out, node.edge_pos)
+    out = _per_edge(node, out)
     grads_in = []
     for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
         if nxt is None or g is None:
@@ -432,10 +429,15 @@ def run_backward(node, grads):
     return tuple(grads_in)
 
 
-def _pick(out, positions):
-    """backward's outputs for the inputs at ``positions`` (those with an edge), None past its end."""
+def _per_edge(node, out):
+    """A backward's result as one gradient per edge of the node: a lone gradient made a tuple, and
+    for inputs torch gives no edge (see no_edge) only those at the node's edge positions."""
+    if type(out) is not tuple:
+        out = (out,)
+    if node.edge_pos is None:
+        return out
     picked = []
-    for i in positions:
+    for i in node.edge_pos:
         picked.append(out[i] if i < len(out) else None)
     return picked
 
@@ -472,10 +474,7 @@ def input_grad_arrays(node, grad):
                 _unpack_results(node)  # raises torch's error
             inputs.append(arr)
     out = op.array_backward(grad, *inputs, **node.params)
-    if type(out) is not tuple:
-        out = (out,)
-    if node.edge_pos is not None:
-        out = _pick(out, node.edge_pos)
+    out = _per_edge(node, out)
     grads_in = []
     for (nxt, _), g, meta in zip(node.next_functions, out, node.in_meta):
         if nxt is None or g is None:
