@@ -117,13 +117,13 @@ def bind_methods() -> None:
                 setattr(T, name, fn)
         if hasattr(fam, "bind"):  # method-only names, properties, operators of the family
             fam.bind(T)
-    T.__add__ = _binary(P.add, prim=P.Add.apply)
-    T.__radd__ = _binary(P.add, prim=P.Add.apply)  # 2 + x is x.add(2) in torch (its graph edges in that order)
-    T.__sub__ = _binary(P.sub, prim=P.Sub.apply)
-    T.__rsub__ = _binary(P.rsub, prim=P.Rsub.apply)  # 2 - x is x.rsub(2)
-    T.__mul__ = _binary(P.mul, prim=P.Mul.apply)
-    T.__rmul__ = _binary(P.mul, prim=P.Mul.apply)  # as __radd__
-    T.__truediv__ = _binary(P.div, prim=P.Div.apply)
+    T.__add__ = _binary(P.add, prim=P.Add.apply2)
+    T.__radd__ = _binary(P.add, prim=P.Add.apply2)  # 2 + x is x.add(2) in torch (its graph edges in that order)
+    T.__sub__ = _binary(P.sub, prim=P.Sub.apply2)
+    T.__rsub__ = _binary(P.rsub, prim=P.Rsub.apply2)  # 2 - x is x.rsub(2)
+    T.__mul__ = _binary(P.mul, prim=P.Mul.apply2)
+    T.__rmul__ = _binary(P.mul, prim=P.Mul.apply2)  # as __radd__
+    T.__truediv__ = _binary(P.div, prim=P.Div.apply2)
     T.__rtruediv__ = _binary(_rdiv, reflected=True)
     T.__floordiv__ = _binary(P.floor_divide)
     T.__rfloordiv__ = _binary(P.floor_divide, reflected=True)
@@ -151,12 +151,12 @@ def bind_methods() -> None:
     T.__pos__ = lambda self: self
     T.__abs__ = P.abs
     T.__invert__ = lambda self: P.logical_not(self) if self.dtype.name == "bool" else P.bitwise_not(self)
-    T.__eq__ = _binary(P.eq, prim=P._Eq.apply)
-    T.__ne__ = _binary(P.ne, prim=P._Ne.apply)
-    T.__lt__ = _binary(P.lt, prim=P._Lt.apply)
-    T.__le__ = _binary(P.le, prim=P._Le.apply)
-    T.__gt__ = _binary(P.gt, prim=P._Gt.apply)
-    T.__ge__ = _binary(P.ge, prim=P._Ge.apply)
+    T.__eq__ = _binary(P.eq, prim=P._Eq.apply2)
+    T.__ne__ = _binary(P.ne, prim=P._Ne.apply2)
+    T.__lt__ = _binary(P.lt, prim=P._Lt.apply2)
+    T.__le__ = _binary(P.le, prim=P._Le.apply2)
+    T.__gt__ = _binary(P.gt, prim=P._Gt.apply2)
+    T.__ge__ = _binary(P.ge, prim=P._Ge.apply2)
     T.__hash__ = lambda self: id(self)
     T.div = P.div
     T.true_divide = P.div

@@ -204,6 +204,36 @@ class Primitive:
             _fw_propagate(self, args, params, result)
         return result
 
+    def apply2(self, a, b):
+        """``apply(a, b)`` for the operators' common case: an elementwise op on a floating tensor
+        and a tensor of the same dtype or a Python number. The same result and graph as apply,
+        with less dispatch; anything else (and forward AD) goes to apply."""
+        Tensor = _Tensor if _Tensor is not None else _tensor_type()
+        dt = a.dtype
+        if not (self.elementwise and dt._rank == 2 and isinstance(a, Tensor)) or _FW.active:
+            return self.apply(a, b)
+        if isinstance(b, Tensor):
+            if b.dtype is not dt:
+                return self.apply(a, b)
+            arr_b = b._data
+            requires = a._requires_grad or b._requires_grad
+        elif type(b) is float or type(b) is int:
+            arr_b = _scalar_array(b, dt.np)
+            requires = a._requires_grad
+        else:
+            return self.apply(a, b)
+        try:
+            out = self.forward(np, a._data, arr_b)
+        except ValueError:
+            return self.apply(a, b)  # (raises broadcasting errors in torch's words)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        result = Tensor._wrap(out, _FROM_NP[out.dtype])
+        if requires and _STATE.enabled and self.backward is not None:
+            result._requires_grad = True
+            result.grad_fn = self._record((a, b), {}, (result,))
+        return result
+
     def _promoted(self, args, Tensor):
         """The inputs as arrays of torch's promoted dtype (the general case), and whether any
         requires grad."""

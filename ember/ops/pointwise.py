@@ -832,7 +832,7 @@ def pow(input, exponent, *, out=None):
 def pow_tensor(input, exponent):
     """input ** exponent for a Tensor input (``x ** 2`` without pow()'s checks for bool operands)."""
     if type(exponent) is float or type(exponent) is int:
-        return PowScalar.apply(input, exponent)
+        return PowScalar.apply2(input, exponent)
     return Pow.apply(input, exponent)
 
 

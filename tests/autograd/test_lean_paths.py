@@ -278,3 +278,31 @@ def test_cross_entropy_array_backward_equals_tensor_backward_and_torch(name, sha
         grads.append(g.detach().numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
     np.testing.assert_allclose(grads[0], grads[2], rtol=1e-5, atol=1e-7)
+
+
+def test_operator_fast_path_edge_cases_match_torch():
+    for lib in (ember, torch):
+        a = lib.ones(2, 3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="must match the size of tensor b"):
+            a + lib.ones(4)
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = x * ember.tensor([1.0, 2.0], dtype=ember.float64)  # dtypes differ: the general path
+    assert y.dtype == ember.float64 and type(y.grad_fn).__name__ == "MulBackward0"
+    p = ember.nn.Parameter(ember.tensor([3.0]))
+    assert (p * 2).grad_fn is not None and (2 * p).requires_grad
+    with ember.inference_mode():
+        z = x * 2
+    assert z.is_inference() and not z.requires_grad
+    with ember.no_grad():
+        assert (x * 2).grad_fn is None
+    assert (x + 2 ** 60).dtype == ember.float32  # a big int through the exact conversion
+    assert (x + 2 ** 60).tolist() == torch.tensor([1.0, 2.0]).add(2 ** 60).tolist()
+
+
+def test_operator_fast_path_keeps_forward_ad():
+    import ember.autograd.forward_ad as fwad
+    x = ember.tensor([1.0, 2.0])
+    with fwad.dual_level():
+        d = fwad.make_dual(x, ember.tensor([1.0, 0.5]))
+        out = d * d + 3.0
+        assert fwad.unpack_dual(out).tangent.tolist() == [2.0, 2.0]
