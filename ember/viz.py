@@ -178,7 +178,7 @@ def _is_released(node) -> bool:
     from .autograd.graph import OpNode
     if isinstance(node, OpNode):
         op = node.op
-        saves = op.save_result or op.save_mask is None or any(op.save_mask)
+        saves = op.save_result or op.saves_inputs
         return bool(node.released and saves)
     return bool(getattr(node, "_released", False))
 

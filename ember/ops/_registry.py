@@ -69,6 +69,7 @@ class Primitive:
         "node_cls",
         "save_plan",
         "save_result",
+        "saves_inputs",
         "to_float",
         "uses_result",
         "view",
@@ -110,6 +111,7 @@ class Primitive:
             if unknown:
                 raise TypeError(f"{self.name}: saves names unknown inputs {sorted(unknown)}")
         self.save_result = self.uses_result and (saves is None or "result" in saves)
+        self.saves_inputs = saves is None or any(n != "result" for n in saves)
         # needed_for = (("x", ("y",)),): keep x only when y requires grad (x only feeds y's gradient)
         needed_for = dict(getattr(cls, "needed_for", None) or ())
         # per positional input: False (never saved), True (saved), or the positions of the inputs
