@@ -73,6 +73,7 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    p.add_argument("--blocks", type=int, default=None, help="timed blocks (default 3 quick, 7 full)")
     args = p.parse_args(argv)
 
     wl = importlib.import_module(f"benchmarks.{args.workload}")
@@ -98,7 +99,7 @@ def main(argv=None) -> None:
     # for a core on a busy machine, which wall time would charge to whichever library ran then.
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     target = 0.05 if args.quick else 0.25  # seconds per timed block
-    blocks = 3 if args.quick else 7
+    blocks = args.blocks if args.blocks is not None else (3 if args.quick else 7)
     t0 = clock()
     step(state)
     one = clock() - t0

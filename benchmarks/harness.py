@@ -46,9 +46,11 @@ def _child_env(threads: int, memory: bool) -> dict:
     return env
 
 
-def _run_child(lib, name, mode, quick, threads):
+def _run_child(lib, name, mode, quick, threads, blocks=None):
     cmd = [sys.executable, "-m", "benchmarks._child", lib, name, mode, "--threads", str(threads),
            "--clock", clock_for(threads)]
+    if blocks is not None:
+        cmd += ["--blocks", str(blocks)]
     if quick:
         cmd.append("--quick")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False,
@@ -58,25 +60,34 @@ def _run_child(lib, name, mode, quick, threads):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_workload(name: str, quick: bool, threads: int, rounds: int, log=print) -> dict:
+def run_workload(name: str, quick: bool, threads: int, rounds: int, log=print, blocks=None) -> dict:
+    """Time one workload: ``rounds`` rounds, each running every library once in its own process
+    (back to back, the order alternating between rounds). The ratio is the median over rounds of
+    ember's median over torch's in the same round: a shared machine that slows down for a while
+    slows both sides of a pair, which a ratio of pooled medians would not cancel."""
     wl = importlib.import_module(f"benchmarks.{name}")
     libs = ["ember", "torch"] + (["numpy"] if hasattr(wl, "numpy_step") else [])
     samples = {lib: [] for lib in libs}
     walls = {lib: [] for lib in libs}
+    round_ratios = []
     checks = {}
     for r in range(rounds):
         order = libs if r % 2 == 0 else libs[::-1]  # alternate who goes first
+        medians = {}
         for lib in order:
-            res = _run_child(lib, name, "time", quick, threads)
+            res = _run_child(lib, name, "time", quick, threads, blocks)
             samples[lib] += res["samples"]
             walls[lib] += res["wall_samples"]
+            medians[lib] = statistics.median(res["samples"])
             checks[lib] = np.asarray(res["check"])
+        round_ratios.append(medians["ember"] / medians["torch"])
     entry = {"name": name, "description": wl.DESCRIPTION, "kind": wl.KIND, "target": TARGETS.get(name)}
     for lib in libs:
         entry[f"{lib}_median_s"] = statistics.median(samples[lib])
         entry[f"{lib}_samples_s"] = samples[lib]
         entry[f"{lib}_wall_median_s"] = statistics.median(walls[lib])
-    entry["time_ratio"] = entry["ember_median_s"] / entry["torch_median_s"]
+    entry["round_ratios"] = round_ratios
+    entry["time_ratio"] = statistics.median(round_ratios)
     if "numpy" in libs:
         entry["ember_over_numpy"] = entry["ember_median_s"] / entry["numpy_median_s"]
     e, t = checks["ember"], checks["torch"]
@@ -154,8 +165,10 @@ def write_results(entries, out_dir: Path, command: str, threads: int, quick: boo
          f"Load average at the end: {load}."),
         "",
         (f"Times are medians of per-call {clock} times over timed blocks (after a warm-up block) from "
-         "separate processes per library, alternating (results.json also has the wall times). Ratio = "
-         "ember / torch (lower is better). Peak memory is the process's peak RSS during one step above "
+         "separate processes per library, alternating (results.json also has the wall times). Ratio "
+         "(lower is better) = the median over rounds of ember / torch, where each round runs both "
+         "libraries back to back, so that a slower spell of a shared machine weighs on both sides of "
+         "a pair (results.json has every round's ratio). Peak memory is the process's peak RSS during one step above "
          "its RSS just before (VmHWM reset through /proc/self/clear_refs; fixed glibc mmap threshold so "
          "freed blocks leave the RSS). Check: both libraries' results agree within the workload's "
          "tolerance."),
@@ -192,12 +205,12 @@ def main(quick: bool, only, threads: int, out_dir: Path, command: str, log=print
         if unknown:
             raise SystemExit(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
         names = [n for n in names if n in only]
-    rounds = 1 if quick else 2
+    rounds, blocks = (2, 2) if quick else (5, 3)  # short rounds, so pairs run close in time
     t0 = time.perf_counter()
     entries = []
     for n in names:
         try:
-            entries.append(run_workload(n, quick, threads, rounds, log))
+            entries.append(run_workload(n, quick, threads, rounds, log, blocks))
         except RuntimeError as exc:  # one broken workload must not hide the others' numbers
             log(f"{n:<13} FAILED: {exc}")
             entries.append({"name": n, "error": str(exc)[-2000:]})
