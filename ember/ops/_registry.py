@@ -13,6 +13,14 @@ A primitive is a class with ``forward(xp, *inputs, **params)`` working on arrays
 On the way back, ``run_backward`` unpacks the saved inputs (checking their versions), calls the op's
 backward, and undoes broadcasting (``sum_to``) and dtype promotion for each input: no op does that
 by hand.
+
+Speed: when no graph of the gradient is wanted (no ``create_graph``, no forward AD), an op with
+``array_backward`` runs its backward on bare arrays (``input_grad_arrays``, used by the engine's
+plain loop): ``array_backward = True`` where the backward formula is operators only, so the very
+same formula runs on arrays; otherwise a function of arrays that calls the same primitives'
+forwards, so the numbers are the same bits (tests/autograd/test_lean_paths.py checks each against
+the Tensor formula). ``apply2`` is ``apply`` for the operators' common case (a floating tensor and a
+same-dtype tensor or a number).
 """
 from __future__ import annotations
 
