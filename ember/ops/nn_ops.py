@@ -500,8 +500,16 @@ class NllLoss:
     def forward(xp, x, target, weight=None, ignore_index=-100, reduction="mean"):
         cax = 1 if x.ndim >= 2 else 0
         n_classes = x.shape[cax]
+        lo_hi = (target.min(), target.max()) if target.size else (0, 0)
+        if (weight is None and x.ndim == 2 and 0 <= lo_hi[0] and lo_hi[1] < n_classes
+                and not 0 <= ignore_index < n_classes and x.shape[0] < 2 ** 24):
+            # the common case: (N, C), every target a class and none ignored: -x[n, t[n]] summed
+            loss = -x[xp.arange(x.shape[0]), target]
+            denom = x.dtype.type(target.shape[0]) if reduction == "mean" else None
+            return _reduce(xp, loss.astype(x.dtype, copy=False), reduction, denom=denom,
+                           total_fn=nll_sum)
         valid = target != ignore_index
-        if target.size and (target.min() < 0 or target.max() >= n_classes):  # (or ignore_index)
+        if target.size and (lo_hi[0] < 0 or lo_hi[1] >= n_classes):  # (or ignore_index)
             bad = valid & ((target < 0) | (target >= n_classes))
             if bad.any():
                 raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
