@@ -432,6 +432,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
              inputs=None) -> None:
     """Compute the gradient of ``tensors`` w.r.t. graph leaves and accumulate it into their ``.grad``."""
     Tensor = _lazy("Tensor")
+    if (type(tensors) is Tensor and grad_tensors is None and grad_variables is None and inputs is None
+            and not create_graph and tensors._requires_grad and tensors._data.size == 1):
+        # loss.backward(): one root and its implicit gradient of ones, without the general checks
+        arr = tensors._data
+        one = np.array(1, arr.dtype)
+        g = Tensor._wrap(one if arr.ndim == 0 else one.reshape(arr.shape), tensors.dtype)
+        _run([(edge_of(tensors), g)], bool(retain_graph), False)
+        return
     tensors = _as_tuple(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
