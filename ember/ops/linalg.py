@@ -379,7 +379,12 @@ class Addmm:
 
     def forward(xp, input, x, y, beta=1, alpha=1, y_column_major=False):
         # y_column_major (whether y is a transposed view, as W.t() in Linear) only steers backward
-        prod = x @ y
+        if y_column_major and x.shape[1] >= 512 and y.shape[1] >= 128 and x.flags.c_contiguous:
+            # Linear's x @ W.t() with a long inner dim: OpenBLAS computes (W @ xᵀ)ᵀ (the same dot
+            # products) faster, by up to a third for 1024x1024 weights, even with the copy back
+            prod = xp.ascontiguousarray((y.T @ x.T).T)
+        else:
+            prod = x @ y
         if alpha != 1:
             prod = prod * alpha
         if beta == 0:  # as in torch, input is ignored (its nan/inf do not propagate)

@@ -306,3 +306,20 @@ def test_operator_fast_path_keeps_forward_ad():
         d = fwad.make_dual(x, ember.tensor([1.0, 0.5]))
         out = d * d + 3.0
         assert fwad.unpack_dual(out).tangent.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("shape", [(16, 512, 128), (8, 600, 300), (4, 1024, 64), (3, 100, 50)])
+def test_linear_forward_layouts_give_the_same_bits(shape):
+    """Linear may compute x @ W.t() as (W @ xᵀ)ᵀ for long inner dims: the plain product's values
+    (the same bits with this OpenBLAS; allclose in case another BLAS blocks them differently), a
+    C-contiguous result, and torch's values."""
+    n, k, m = shape
+    rng = np.random.default_rng(7)
+    xs = rng.standard_normal((n, k)).astype(np.float32)
+    ws = rng.standard_normal((m, k)).astype(np.float32)
+    bs = rng.standard_normal(m).astype(np.float32)
+    out = ember.nn.functional.linear(ember.tensor(xs), ember.tensor(ws), ember.tensor(bs))
+    assert out.is_contiguous() and out.stride() == (m, 1)
+    np.testing.assert_allclose(out.numpy(), xs @ ws.T + bs, rtol=1e-6, atol=1e-6)
+    ref = torch.nn.functional.linear(torch.tensor(xs), torch.tensor(ws), torch.tensor(bs))
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-4, atol=1e-4)
