@@ -106,6 +106,9 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _forward_cls = None
 
+    def __repr__(self) -> str:  # a Python class, so shown with its module as torch shows it
+        return f"<{type(self).__module__}.{type(self).__qualname__} object at {hex(id(self))}>"
+
     def __init__(self):
         Node.__init__(self, ())
         self._to_save = None

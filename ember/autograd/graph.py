@@ -88,7 +88,8 @@ class Node:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # torch shows the node's type name (AccumulateGrad's name() is its C++ path, not shown here)
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; may return replacement grad_inputs."""

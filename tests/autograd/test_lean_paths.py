@@ -323,3 +323,24 @@ def test_linear_forward_layouts_give_the_same_bits(shape):
     np.testing.assert_allclose(out.numpy(), xs @ ws.T + bs, rtol=1e-6, atol=1e-6)
     ref = torch.nn.functional.linear(torch.tensor(xs), torch.tensor(ws), torch.tensor(bs))
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_node_reprs_read_as_torchs():
+    import re
+
+    def shown(lib):
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        x = lib.ones(2, requires_grad=True)
+        text = f"{(x * 3).grad_fn.next_functions} {Twice.apply(x).grad_fn} {(x ** 2).grad_fn}"
+        return re.sub(r"0x[0-9a-f]+", "ADDR", text).replace(lib.__name__, "LIB")
+
+    assert shown(ember) == shown(torch)
+    assert "AccumulateGrad object" in shown(ember)
