@@ -336,17 +336,17 @@ def _count_dependencies(root_nodes):
     """For every node reachable from the roots, how many edges lead into it (one walk, no order)."""
     deps = {}
     stack = list(root_nodes) if len(root_nodes) == 1 else list(dict.fromkeys(root_nodes))
-    seen = set(stack)
+    roots = set(stack)  # walked from the start: counted when reached, never walked twice
     while stack:
         for nxt, _ in stack.pop().next_functions:
-            if nxt is None:
-                continue
-            if nxt in seen:
-                deps[nxt] += 1
-            else:
-                deps[nxt] = 1
-                seen.add(nxt)
-                stack.append(nxt)
+            if nxt is not None:
+                n = deps.get(nxt)
+                if n is not None:
+                    deps[nxt] = n + 1
+                else:
+                    deps[nxt] = 1
+                    if nxt not in roots:
+                        stack.append(nxt)
     return deps
 
 
