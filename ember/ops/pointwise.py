@@ -692,11 +692,11 @@ _LogicalXor = _nondiff("LogicalXor", lambda xp, x, y: xp.logical_xor(x, y))
 _LogicalNot = _nondiff("LogicalNot", lambda xp, x: xp.logical_not(x))
 
 
-def _not_implemented_for(kernel: str, arr):
+def _not_implemented_for(kernel: str, arr, suffix: str = "_cpu"):
     from .._dtype import from_numpy_dtype
     from ._registry import _legacy_name
     return NotImplementedError(
-        f'"{kernel}_cpu" not implemented for \'{_legacy_name(from_numpy_dtype(arr.dtype))}\'')
+        f'"{kernel}{suffix}" not implemented for \'{_legacy_name(from_numpy_dtype(arr.dtype))}\'')
 
 
 def _bitwise(name, fn):
@@ -1139,16 +1139,89 @@ def bitwise_not(input, *, out=None):
     return _BitNot.apply(input)
 
 
+def _fma(a, b, c):
+    """a * b + c rounded once, as torch's CPU kernels fuse it: for float32 through float64 (the
+    product of two float32 numbers is exact there); other dtypes unfused."""
+    if np.result_type(a, b, c) == np.float32:
+        return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+    return a * b + c
+
+
+@primitive(elementwise=True)
+class Lerp:
+    """input + weight * (end - input), as torch's kernel rounds it (two fused forms, by |weight|)."""
+    grad_fn = staticmethod(lambda x, end, weight: "LerpBackward1" if isinstance(weight, Tensor)
+                           else "LerpBackward0")
+    scalar_edges = False  # a Python-number weight has no edge
+
+    def forward(xp, x, end, weight):
+        diff = end - x
+        near = _fma(weight, diff, x)  # |weight| < 0.5: start + w * (end - start)
+        far = _fma(-diff, (1 - weight).astype(x.dtype), end)  # else end - (end - start) * (1 - w)
+        return xp.where(xp.abs(weight) < 0.5, near, far).astype(x.dtype, copy=False)
+
+    def backward(grad, x, end, weight):
+        gw = grad * (end - x) if isinstance(weight, Tensor) else None
+        return grad * (1 - weight), grad * weight, gw
+
+
+@primitive(elementwise=True)
+class Addcmul:
+    def forward(xp, x, t1, t2, value=1):
+        if x.dtype.kind != "f":
+            return x + value * t1 * t2
+        return _fma((t1 * value).astype(x.dtype), t2, x)  # torch: fma(value * t1, t2, input)
+
+    def backward(grad, x, t1, t2, value=1):
+        return grad, grad * t2 * value, grad * t1 * value
+
+
+@primitive(elementwise=True)
+class Addcdiv:
+    def forward(xp, x, t1, t2, value=1):
+        if x.dtype.kind in "iub" and t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+                "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                "for all dtypes.")
+        return x + (t1 * value).astype(x.dtype, copy=False) / t2  # torch: input + (value * t1) / t2
+
+    def backward(grad, x, t1, t2, value=1):
+        return grad, grad * value / t2, -grad * value * t1 / (t2 * t2)
+
+
+def _same_dtype(input, other, what):
+    if isinstance(other, Tensor) and other.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_cpp_name(input.dtype)} for `{what}` but got dtype "
+                           f"{_cpp_name(other.dtype)}")
+
+
+def _cpp_name(dt) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "bool": "bool"}.get(dt.name, dt.name)
+
+
 def lerp(input, end, weight, *, out=None):
-    return input + weight * (end - input)
+    """input + weight * (end - input); end and a tensor weight must have input's dtype, as in torch."""
+    if not input.dtype.is_floating_point:
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise _not_implemented_for(f"lerp_kernel_{kind}", input._data, suffix="")
+    _same_dtype(input, end, "end")
+    _same_dtype(input, weight, "weight")
+    return Lerp.apply(input, end, weight)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    return input + value * tensor1 * tensor2
+    """input + value * tensor1 * tensor2 (one fused multiply-add, as torch's CPU kernel)."""
+    return Addcmul.apply(input, tensor1, tensor2, value=value)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    return input + value * tensor1 / tensor2
+    """input + value * tensor1 / tensor2 (integer inputs refused, as in torch)."""
+    return Addcdiv.apply(input, tensor1, tensor2, value=value)
 
 
 def hypot(input, other, *, out=None):

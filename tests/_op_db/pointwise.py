@@ -100,6 +100,8 @@ OPS = [
     OpInfo("where_scalar", lambda lib, c, x: lib.where(c, x, 0.0),
            lambda: [Sample((arr(3, 4) > 0, arr(3, 4, seed=1)), bool_args=(0,))]),
     OpInfo("lerp", lambda lib, x, y: lib.lerp(x, y, 0.3), lambda: binary_samples()()[:3]),
+    OpInfo("lerp_tensor_weight", lambda lib, x, y: lib.lerp(x, y, (y * 0.7).sigmoid()),
+           lambda: binary_samples()()[:3]),
     OpInfo("addcmul", lambda lib, x, y: lib.addcmul(x, y, y, value=0.5), lambda: binary_samples()()[:3]),
     OpInfo("addcdiv", lambda lib, x, y: lib.addcdiv(x, y, y + 3, value=0.5),
            lambda: binary_samples(low2=0.5)()[:3]),

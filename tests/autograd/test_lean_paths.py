@@ -344,3 +344,37 @@ def test_node_reprs_read_as_torchs():
 
     assert shown(ember) == shown(torch)
     assert "AccumulateGrad object" in shown(ember)
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.7, -0.2, 0.5, "tensor"])
+def test_lerp_addcmul_addcdiv_round_and_record_as_torch(weight):
+    """Primitives with torch's fused roundings (lerp's two forms, addcmul's fma) and node names."""
+    rng = np.random.default_rng(11)
+    xs, es, t1 = (rng.standard_normal(500).astype(np.float32) for _ in range(3))
+    ws = rng.uniform(-1.0, 1.5, 500).astype(np.float32)
+    outs = []
+    for lib in (ember, torch):
+        x, e = lib.tensor(xs, requires_grad=True), lib.tensor(es, requires_grad=True)
+        w = lib.tensor(ws, requires_grad=True) if weight == "tensor" else weight
+        results = [lib.lerp(x, e, w), lib.addcmul(x, lib.tensor(t1), e, value=0.37),
+                   lib.addcdiv(x, lib.tensor(t1), e + 3, value=-1.5)]
+        names = [type(r.grad_fn).__name__ for r in results]
+        edges = [len(r.grad_fn.next_functions) for r in results]
+        sum(r.sum() for r in results).backward()
+        outs.append(([r.detach().numpy() for r in results], names, edges, x.grad.numpy(), e.grad.numpy()))
+    (ve, ne, ee, gxe, gee), (vt, nt, et, gxt, get) = outs
+    for a, b in zip(ve, vt):
+        np.testing.assert_array_equal(a, b)
+    assert ne == nt and ee == et
+    np.testing.assert_allclose(gxe, gxt, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(gee, get, rtol=1e-5, atol=1e-5)
+
+
+def test_lerp_dtype_rules_as_torch():
+    for lib in (ember, torch):
+        with pytest.raises(NotImplementedError, match="lerp_kernel_scalar"):
+            lib.lerp(lib.tensor([1, 2]), lib.tensor([3, 4]), 0.5)
+        with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
+            lib.lerp(lib.tensor([1.0]), lib.tensor([2.0], dtype=lib.float64), 0.5)
+        with pytest.raises(RuntimeError, match="Integer division with addcdiv"):
+            lib.addcdiv(lib.tensor([1]), lib.tensor([3]), lib.tensor([1]))
