@@ -248,8 +248,8 @@ def _int_bounds_check(low: int, high: int, dt, name: str = "random_") -> None:
         return
     info = np.iinfo(dt.np) if dt is not _dtype.bool else None
     lo, hi = (0, 1) if info is None else (int(info.min), int(info.max))
-    cname = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
-             "int64": "long int", "bool": "bool"}[dt.name]
+    from .ops._utils import cpp_name
+    cname = cpp_name(dt)
     if not lo <= low <= hi:
         raise RuntimeError(f"from is out of bounds for {cname}")
     if not lo <= high - 1 <= hi:

@@ -1,7 +1,17 @@
 """Helpers shared by the op families: undoing broadcasting, normalising dims, argument checks."""
 from __future__ import annotations
 
-__all__ = ["broadcast_shapes", "normalize_dim", "normalize_dims", "sum_to"]
+__all__ = ["broadcast_shapes", "cpp_name", "normalize_dim", "normalize_dims", "sum_to"]
+
+# torch's C++ scalar type names, as its error messages spell dtypes ("expected dtype float ...")
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+              "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def cpp_name(dtype) -> str:
+    """An ember dtype as torch's messages name its C++ type (float32 -> 'float', int64 -> 'long int')."""
+    return _CPP_NAMES.get(dtype.name, dtype.name)
 
 
 def sum_to(grad, shape):

@@ -11,7 +11,7 @@ reshape, expand, clone) let this file stand on its own and carry torch's grad_fn
 from __future__ import annotations
 
 from ._registry import primitive
-from ._utils import broadcast_shapes
+from ._utils import broadcast_shapes, cpp_name
 
 __all__ = [
     "addmm",
@@ -28,13 +28,10 @@ __all__ = [
     "vdot",
 ]
 
-# torch's two spellings of a dtype in error messages: legacy names and C++ scalar type names
+# torch's legacy spelling of a dtype in error messages (its C++ names: _utils.cpp_name)
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
            "bool": "Bool"}
-_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-        "uint8": "unsigned char", "bool": "bool"}
 
 
 def _legacy(t) -> str:
@@ -252,7 +249,7 @@ def _check_mm(a, b):
                            f"{_dims(b.shape)})")
     if a.dtype is not b.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CPP.get(a.dtype.name, a.dtype.name)} != {_CPP.get(b.dtype.name, b.dtype.name)}")
+                           f"{cpp_name(a.dtype)} != {cpp_name(b.dtype)}")
     if a.dtype.name == "bool":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 

@@ -13,6 +13,7 @@ from .._dtype import result_type
 from .._tensor import Tensor
 from ._precise import precise
 from ._registry import apply_inplace, primitive
+from ._utils import cpp_name
 
 __all__ = [
     "abs",
@@ -1195,13 +1196,8 @@ class Addcdiv:
 
 def _same_dtype(input, other, what):
     if isinstance(other, Tensor) and other.dtype is not input.dtype:
-        raise RuntimeError(f"expected dtype {_cpp_name(input.dtype)} for `{what}` but got dtype "
-                           f"{_cpp_name(other.dtype)}")
-
-
-def _cpp_name(dt) -> str:
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "bool": "bool"}.get(dt.name, dt.name)
+        raise RuntimeError(f"expected dtype {cpp_name(input.dtype)} for `{what}` but got dtype "
+                           f"{cpp_name(other.dtype)}")
 
 
 def lerp(input, end, weight, *, out=None):
