@@ -58,15 +58,17 @@ def _rows(grad, groups):
     return g.transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
 
 
-def _col2im(xp, cols, in_shape, kernel, stride, padding, dilation, out):
+def _col2im(xp, cols, in_shape, kernel, stride, padding, dilation, out, trail=0):
     """Add windows back into an input-shaped array: the adjoint of taking windows.
 
-    cols: (*lead, *kernel, *out). One strided add per kernel tap (a handful), each over every pixel.
+    cols: (*lead, *kernel, *out, *trailing) for in_shape (*lead, *spatial, *trailing), with ``trail``
+    trailing dims (a batch dim there makes each add run over long contiguous rows). One strided add
+    per kernel tap (a handful), each over every pixel.
     """
     nd = len(kernel)
-    lead = len(in_shape) - nd
+    lead = len(in_shape) - nd - trail
     padded = tuple(in_shape[lead + i] + padding[i][0] + padding[i][1] for i in range(nd))
-    acc = xp.zeros(tuple(in_shape[:lead]) + padded, dtype=cols.dtype)
+    acc = xp.zeros(tuple(in_shape[:lead]) + padded + tuple(in_shape[lead + nd:]), dtype=cols.dtype)
     keep = (slice(None),) * lead
     for tap in itertools.product(*(range(k) for k in kernel)):
         key = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)

@@ -12,7 +12,6 @@ its adjoint (scatter back into the input) are each other's backward.
 """
 from __future__ import annotations
 
-import itertools
 from typing import NamedTuple
 
 from ._pooling import (
@@ -96,18 +95,12 @@ class _ConvInputGrad:
         n, c = geom.in_shape[:2]
         o, out = grad.shape[1], tuple(grad.shape[2:])
         wt = weight.reshape(g, o // g, -1).transpose(0, 2, 1)
-        # the batch innermost: (g, O/g, L * N), so each kernel tap below adds rows of out[-1] * N
+        # the batch innermost: (g, O/g, L * N), so each kernel tap _col2im adds is rows of out[-1] * N
         # contiguous numbers (with N outer they would be rows of out[-1], a few each)
         rows = grad.reshape(n, g, o // g, -1).transpose(1, 2, 3, 0).reshape(g, o // g, -1)
         cols = (wt @ rows).reshape((c,) + tuple(kernel) + out + (n,))  # (C, *kernel, *out, N)
-        padded = tuple(geom.in_shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(geom.padding))
-        acc = xp.zeros((c,) + padded + (n,), dtype=cols.dtype)
-        for tap in itertools.product(*(range(k) for k in kernel)):  # in _col2im's order of taps
-            key = tuple(slice(t * d, t * d + st * (m - 1) + 1, st)
-                        for t, d, st, m in zip(tap, geom.dilation, geom.stride, out))
-            acc[(slice(None),) + key] += cols[(slice(None),) + tap]
-        crop = tuple(slice(lo, lo + geom.in_shape[2 + i]) for i, (lo, _) in enumerate(geom.padding))
-        img = acc[(slice(None),) + crop]  # (C, *spatial, N)
+        img = _col2im(xp, cols, (c,) + tuple(geom.in_shape[2:]) + (n,), kernel, geom.stride,
+                      geom.padding, geom.dilation, out, trail=1)  # (C, *spatial, N)
         return xp.ascontiguousarray(img.transpose((1 + nd, 0) + tuple(range(1, 1 + nd))))
 
     def backward(gg, grad, weight, geom):
