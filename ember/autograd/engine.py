@@ -164,9 +164,6 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
                 outs = _apply_with_anomaly(node, grads)
             elif isinstance(node, OpNode):  # the registry's backward, without OpNode.apply's hop
                 outs = run_backward(node, grads)
-            elif type(node) is AccumulateGrad and not node._hooks:  # a leaf: nothing flows on
-                accumulate_into_leaf(node.variable, grads[0], steal=True)
-                continue
             else:
                 outs = node.apply(tuple(grads))
             if node._hooks:
@@ -174,7 +171,6 @@ def _run(roots, retain_graph, create_graph, targets=None, accumulate=True):
             if not retain_graph:
                 node.release()
             _hand_on(node, outs, buffers, deps, heap, needed, _add_tensors)
-            outs = None  # the buffers alone hold the gradients now (accumulate_into_leaf's steal)
     finally:
         grad_mode.STATE.enabled = prev_mode
     return targets
@@ -379,22 +375,15 @@ def _run_posthooks(node, outs, grads):
     return outs
 
 
-def accumulate_into_leaf(var, g, steal=False):
-    """Add g into var.grad: the first time g itself if ``steal`` and nothing else holds it, else a
-    copy (so .grad owns its memory); in place after."""
+def accumulate_into_leaf(var, g):
+    """Add g into var.grad: a fresh copy the first time (so .grad owns its memory), in place after.
+    (The engine's plain loop has _accumulate_array, which takes an unshared gradient instead.)"""
     if g is None:
         return
     if grad_mode.STATE.enabled:  # create_graph: keep the graph of the gradient itself
         var._grad = g if var._grad is None else var._grad + g
     elif var._grad is None:
-        arr = g._data
-        # torch's rule: .grad takes the incoming gradient's memory when nothing else can see it (the
-        # engine's buffer list and this frame hold the only references: 3 with getrefcount's own),
-        # and copies it otherwise (it may be another leaf's gradient, a view, or the user's tensor)
-        if not (steal and _refcount(g) <= 3 and _refcount(arr) <= 2 and arr.base is None
-                and arr.flags.writeable):
-            arr = arr.copy()
-        var._grad = _lazy("Tensor")._wrap(arr, g.dtype)
+        var._grad = _lazy("Tensor")._wrap(g._data.copy(), g.dtype)
     elif var._grad.requires_grad:
         var._grad = var._grad + g
     else:
