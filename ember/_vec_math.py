@@ -78,7 +78,10 @@ def fma64(a, b, c) -> np.ndarray:
         bp = h - c
         lo = (c - (h - bp)) + (p - bp)
         r = h + _round_to_odd_sum(lo, e)
-        # infinities/NaNs make the error terms NaN: the plain expression is right there
+        # a zero product plus a zero: the sign is IEEE's for p + c (-0 + -0 is -0), which the error
+        # terms' +0s would lose; infinities/NaNs make the error terms NaN: the plain expression is
+        # right there
+        r = np.where((r == 0) & (p == 0) & (e == 0), p + c, r)
         return np.where(np.isfinite(r), r, a * b + c)
 
 

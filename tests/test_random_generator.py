@@ -174,3 +174,23 @@ def test_dataloader_shuffle_recipe_matches_torch():
     g = ember.Generator().manual_seed(int(ember.empty((), dtype=ember.int64).random_().item()))
     assert ember.randperm(30, generator=g).tolist() == order
     np.testing.assert_array_equal(ember.get_rng_state().numpy(), torch.get_rng_state().numpy())
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("n", [3, 20])
+def test_normal_with_zero_std_keeps_the_sign_of_zero(seed, n):
+    """mean -0.0, std 0: torch's fused z * std + mean gives -0.0 where z < 0 (hypothesis found it)."""
+    outs = []
+    for m in (ember, torch):
+        m.manual_seed(seed)
+        outs.append(m.empty(n).normal_(-0.0, 0.0).numpy().tobytes())
+    assert outs[0] == outs[1]
+
+
+def test_fma64_signed_zeros():
+    from ember._vec_math import fma64
+    a = np.array([1.5, -1.5, 0.0, -0.0, 2.0])
+    b, c = np.array([0.0, 0.0, 3.0, 3.0, -1.0]), np.array([-0.0, -0.0, -0.0, 0.0, 2.0])
+    r = fma64(a, b, c)  # (these products and sums are exact, so IEEE a * b + c is the reference)
+    assert np.signbit(r).tolist() == np.signbit(a * b + c).tolist() == [False, True, False, False, False]
+    assert not r.any()
